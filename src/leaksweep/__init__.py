@@ -1,0 +1,3 @@
+"""leaksweep: a secret scanner for git."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from leaksweep.cli.main import main
+
+main()

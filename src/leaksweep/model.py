@@ -1,0 +1,105 @@
+"""The values that flow through leaksweep: targets in, findings out.
+
+Everything here is a frozen dataclass so that sources, the detector, filters and reporters
+can share them without anyone mutating what another stage produced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["critical", "high", "medium", "low", "info"]
+Confidence = Literal["high", "medium", "low"]
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
+CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
+
+
+@dataclass(frozen=True, slots=True)
+class CommitInfo:
+    """The commit a target came from (git sources only)."""
+
+    sha: str
+    author: str = ""
+    email: str = ""
+    date: str = ""  # ISO 8601 author date
+    message: str = ""  # first line only
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One piece of content to scan.
+
+    ``before`` holds the earlier version(s) of the same path (HEAD for a staged file, the
+    parents' versions for a commit): a secret whose value already occurs in one of them is
+    not new and is not reported.
+    """
+
+    path: str
+    content: bytes
+    blob: str | None = None
+    before: tuple[bytes, ...] = ()
+    origin: str = "file"
+    commit: CommitInfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Content a source or the detector decided not to scan, with the reason."""
+
+    path: str
+    reason: str
+    blob: str | None = None
+
+
+def fingerprint(rule_id: str, secret: str) -> str:
+    """The identity of a finding: rule id + secret, hashed.
+
+    Deliberately free of path, line and commit so that allowlist and baseline entries survive
+    rebases, squashes and moved code, and are the same in every scan mode.
+    """
+    digest = hashlib.sha256(f"{rule_id}\x00{secret}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    confidence: Confidence
+    path: str
+    line: int  # 1-based
+    column: int  # 1-based, in characters of the decoded line
+    end_line: int
+    end_column: int  # 1-based, inclusive
+    secret: str
+    line_text: str  # the first line of the match, without its line ending
+    entropy: float
+    blob: str | None = None
+    commit: CommitInfo | None = None
+    decoded: str | None = None  # e.g. "base64" when the secret was found inside encoded text
+    origin: str = "file"
+    tags: tuple[str, ...] = ()
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.rule_id, self.secret)
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """A candidate the detector or a filter removed, kept so ``--show-suppressed`` can explain."""
+
+    finding: Finding
+    reason: str
+
+
+def redact(secret: str, show: bool = False) -> str:
+    """Mask a secret, keeping at most its first four characters (fewer for short ones)."""
+    if show:
+        return secret
+    keep = min(4, len(secret) // 4)
+    return secret[:keep] + "*****"

@@ -1,0 +1,63 @@
+"""Runs the detector over what a source yields and gathers everything a reporter needs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from leaksweep.detector import Detector
+from leaksweep.model import Dropped, Finding, Skipped, Target
+from leaksweep.rules import Rule
+from leaksweep.sources import SourceItem
+
+
+@dataclass
+class ScanResult:
+    rules: Sequence[Rule]
+    findings: list[Finding] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    targets: int = 0
+    bytes: int = 0
+    elapsed: float = 0.0
+    rule_seconds: dict[str, float] = field(default_factory=dict)
+    mode: str = "scan"
+
+    def rule(self, rule_id: str) -> Rule | None:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        return None
+
+
+def run_scan(
+    items: Iterable[SourceItem],
+    detector: Detector,
+    mode: str = "scan",
+    on_finding: Callable[[Finding], None] | None = None,
+) -> ScanResult:
+    started = time.perf_counter()
+    result = ScanResult(rules=detector.rules, mode=mode)
+    for item in items:
+        if isinstance(item, Skipped):
+            result.skipped.append(item)
+            continue
+        assert isinstance(item, Target)
+        detection = detector.scan(item)
+        if detection.skipped is not None:
+            result.skipped.append(detection.skipped)
+            continue
+        result.targets += 1
+        result.bytes += len(item.content)
+        result.notes.extend(detection.notes)
+        result.dropped.extend(detection.dropped)
+        for rule_id, took in detection.rule_seconds.items():
+            result.rule_seconds[rule_id] = result.rule_seconds.get(rule_id, 0.0) + took
+        for finding in detection.findings:
+            result.findings.append(finding)
+            if on_finding is not None:
+                on_finding(finding)
+    result.elapsed = time.perf_counter() - started
+    return result

@@ -1,0 +1,128 @@
+"""Files and folders (and standard input) as targets.
+
+Inside a git work tree a folder yields what git would track (tracked plus untracked files that
+are not ignored); elsewhere every file except ``.git/``. Symlinks are never followed out of the
+folder being scanned, and nothing that is not a regular file (FIFOs, devices) is opened.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from leaksweep import git
+from leaksweep.globs import match_path
+from leaksweep.model import Skipped, Target
+from leaksweep.sources import SourceItem
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:  # another drive on Windows
+        rel = str(path)
+    if rel.startswith(".." + os.sep) or rel == "..":
+        rel = str(path)
+    return Path(rel).as_posix()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def read_file(path: Path, shown: str, root: Path, max_size: int) -> SourceItem:
+    """One file as a Target, or a Skipped saying why not."""
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        return Skipped(shown, f"unreadable: {exc.strerror or exc}")
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return Skipped(shown, "broken symlink")
+        if not _inside(real, root):
+            return Skipped(shown, "symlink pointing outside the scanned tree")
+        # Inside the tree the target file is scanned under its own name.
+        return Skipped(shown, "symlink (its target is scanned where it lives)")
+    if not stat.S_ISREG(info.st_mode):
+        return Skipped(shown, "not a regular file")
+    if info.st_size > max_size:
+        return Skipped(shown, f"larger than --max-file-size ({info.st_size} > {max_size} bytes)")
+    try:
+        with open(path, "rb") as handle:
+            content = handle.read(max_size + 1)
+    except OSError as exc:
+        return Skipped(shown, f"unreadable: {exc.strerror or exc}")
+    if len(content) > max_size:  # grew since stat
+        return Skipped(shown, f"larger than --max-file-size ({max_size} bytes)")
+    return Target(path=shown, content=content, origin="file")
+
+
+def _walk(directory: Path) -> Iterator[Path]:
+    for base, dirs, files in os.walk(directory, followlinks=False):
+        # Symlinked directories are not descended; yield them so they are reported as skipped
+        # rather than vanishing silently.
+        linked = sorted(d for d in dirs if os.path.islink(os.path.join(base, d)))
+        dirs[:] = sorted(d for d in dirs if d != ".git" and d not in linked)
+        for name in sorted(files + linked):
+            yield Path(base, name)
+
+
+def iter_folder(directory: Path) -> Iterator[Path]:
+    top = git.work_tree_root(directory)
+    if top is None:
+        yield from _walk(directory)
+        return
+    for name in git.ls_files(directory):
+        yield directory / name
+
+
+def iter_paths(
+    paths: Iterable[str],
+    max_size: int,
+    exclude: Iterable[str] = (),
+    cwd: Path | None = None,
+) -> Iterator[SourceItem]:
+    """Targets for files and folders named on the command line (not ``-``)."""
+    cwd = Path.cwd() if cwd is None else cwd
+    excludes = tuple(exclude)
+    seen: set[Path] = set()
+    for raw in paths:
+        given = Path(raw)
+        absolute = given if given.is_absolute() else cwd / given
+        if not absolute.exists() and not absolute.is_symlink():
+            yield Skipped(raw, "no such file or directory")
+            continue
+        if absolute.is_dir() and not absolute.is_symlink():
+            root = absolute.resolve()
+            candidates: Iterable[Path] = iter_folder(absolute)
+        else:
+            root = absolute.parent.resolve()
+            candidates = [absolute]
+        for path in candidates:
+            shown = display_path(path, cwd)
+            rel = display_path(path, absolute) if path != absolute else path.name
+            if excludes and (match_path(shown, excludes) or match_path(rel, excludes)):
+                continue
+            key = Path(os.path.abspath(path))
+            if key in seen:
+                continue
+            seen.add(key)
+            yield read_file(path, shown, root, max_size)
+
+
+def read_stdin(name: str, max_size: int, stream: BinaryIO | None = None) -> SourceItem:
+    handle = stream if stream is not None else sys.stdin.buffer
+    content = handle.read(max_size + 1)
+    if len(content) > max_size:
+        return Skipped(name, f"larger than --max-file-size ({max_size} bytes)")
+    return Target(path=name, content=content, origin="stdin")
