@@ -39,7 +39,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
         monkeypatch.setenv(key, value)
     (home / ".gitconfig").write_text(
         "[init]\n\tdefaultBranch = main\n[user]\n\tname = Test Author\n\temail = author@example.invalid\n"
-        "[commit]\n\tgpgsign = false\n[protocol \"file\"]\n\tallow = always\n"
+        '[commit]\n\tgpgsign = false\n[protocol "file"]\n\tallow = always\n'
     )
 
 
@@ -89,16 +89,25 @@ class Result:
     err: str
 
 
-def run_cli(*args: str, cwd: Path | None = None, input: bytes | None = None,
-            env: dict[str, str] | None = None) -> Result:
+def run_cli(
+    *args: str, cwd: Path | None = None, input: bytes | None = None, env: dict[str, str] | None = None
+) -> Result:
     """Run the installed CLI in a real subprocess (as a hook or CI would)."""
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
-    proc = subprocess.run([sys.executable, "-m", "leaksweep", *args], cwd=cwd, input=input,
-                          capture_output=True, env=full_env, check=False, timeout=300)
-    return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"),
-                  proc.stderr.decode("utf-8", "replace"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "leaksweep", *args],
+        cwd=cwd,
+        input=input,
+        capture_output=True,
+        env=full_env,
+        check=False,
+        timeout=300,
+    )
+    return Result(
+        proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+    )
 
 
 @pytest.fixture

@@ -191,10 +191,11 @@ def _resolve_overlaps(
     for cand in sorted(candidates, key=rank):
         winner = next(
             (
-                w for w in kept
-                if cand.start < w.end and w.start < cand.end
-                and ((cand.rule.generic and not w.rule.generic)
-                     or (cand.start, cand.end) == (w.start, w.end))
+                w
+                for w in kept
+                if cand.start < w.end
+                and w.start < cand.end
+                and ((cand.rule.generic and not w.rule.generic) or (cand.start, cand.end) == (w.start, w.end))
             ),
             None,
         )

@@ -38,15 +38,19 @@ def check_rule(rule: Rule, strict: bool = False) -> list[Problem]:
             if found.dropped:
                 why = f" (dropped: {found.dropped[0].reason})"
             got = f"found {[_short(s) for s in secrets]}" if secrets else "found nothing"
-            problems.append(Problem(rule, f"example does not yield secret {_short(example.secret)}: "
-                                          f"{got}{why}", example.line))
+            problems.append(
+                Problem(
+                    rule, f"example does not yield secret {_short(example.secret)}: {got}{why}", example.line
+                )
+            )
         for note in found.notes:
             problems.append(Problem(rule, note, example.line))
     for text, line in rule.negative_examples:
         found = detector.scan(Target(path=_example_path(rule), content=text.encode()))
         if found.findings:
-            problems.append(Problem(rule, f"negative example matches: secret "
-                                          f"{_short(found.findings[0].secret)}", line))
+            problems.append(
+                Problem(rule, f"negative example matches: secret {_short(found.findings[0].secret)}", line)
+            )
     if strict:
         if len(rule.examples) < 2:
             problems.append(Problem(rule, "needs at least two examples"))

@@ -23,10 +23,25 @@ from leaksweep.yamlsrc import LList, LMap, load_yaml
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ALLOW_TARGETS = ("secret", "match", "line")
+# The regex package ships no type stubs; its compiled patterns are typed loosely here.
+Pattern = Any
 
 RULE_KEYS = {
-    "id", "name", "description", "regex", "secret_group", "keywords", "entropy", "severity",
-    "confidence", "tags", "paths", "allow", "remediation", "examples", "negative_examples",
+    "id",
+    "name",
+    "description",
+    "regex",
+    "secret_group",
+    "keywords",
+    "entropy",
+    "severity",
+    "confidence",
+    "tags",
+    "paths",
+    "allow",
+    "remediation",
+    "examples",
+    "negative_examples",
     "validate",
 }
 REQUIRED_KEYS = ("id", "name", "regex", "keywords", "severity", "remediation")
@@ -35,7 +50,7 @@ ALLOW_KEYS = {"stopwords", "regexes", "paths"}
 
 @dataclass(frozen=True, slots=True)
 class AllowRegex:
-    pattern: regex.Pattern[str]
+    pattern: Pattern
     target: str  # secret | match | line
 
 
@@ -72,10 +87,10 @@ class Rule:
     negative_examples: tuple[tuple[str, int], ...] = ()
     validate: str | None = None
     source: str = "<memory>"  # "file:line" of the rule
-    compiled: regex.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    compiled: Pattern | None = field(default=None, compare=False, repr=False)
 
     @property
-    def pattern(self) -> regex.Pattern[str]:
+    def pattern(self) -> Pattern:
         if self.compiled is not None:
             return self.compiled
         return compile_regex(self.regex, self.source, self.id, "regex")
@@ -85,7 +100,7 @@ class Rule:
         return "generic" in self.tags
 
 
-def compile_regex(pattern: str, where: str, rule_id: str | None, key: str) -> regex.Pattern[str]:
+def compile_regex(pattern: str, where: str, rule_id: str | None, key: str) -> Pattern:
     try:
         return regex.compile(pattern)
     except (regex.error, ValueError, OverflowError, RecursionError) as exc:
@@ -186,7 +201,9 @@ def parse_rule(item: Any, path: str, line: int) -> Rule:
     entropy = item.get("entropy")
     if entropy is not None:
         if isinstance(entropy, bool) or not isinstance(entropy, int | float) or not 0 <= entropy <= 8:
-            raise ctx.fail("entropy", f"must be a number of bits per character from 0 to 8, got {_describe(entropy)}")
+            raise ctx.fail(
+                "entropy", f"must be a number of bits per character from 0 to 8, got {_describe(entropy)}"
+            )
         entropy = float(entropy)
 
     severity = ctx.string("severity", required=True)
@@ -208,8 +225,8 @@ def parse_rule(item: Any, path: str, line: int) -> Rule:
         secret_group=secret_group,
         keywords=keywords,
         entropy=entropy,
-        severity=severity,  # type: ignore[arg-type]
-        confidence=confidence,  # type: ignore[arg-type]
+        severity=severity,
+        confidence=confidence,
         tags=ctx.strings("tags"),
         paths=ctx.strings("paths"),
         allow=_allow(ctx),
@@ -224,7 +241,7 @@ def parse_rule(item: Any, path: str, line: int) -> Rule:
     return rule
 
 
-def _secret_group(ctx: _Ctx, compiled: regex.Pattern[str]) -> int | str:
+def _secret_group(ctx: _Ctx, compiled: Pattern) -> int | str:
     if "secret_group" not in ctx.mapping:
         # Default: a group named "secret", else the whole match.
         return "secret" if "secret" in compiled.groupindex else 0
@@ -260,29 +277,44 @@ def _allow(ctx: _Ctx) -> RuleAllow:
         elif isinstance(entry, LMap) and isinstance(entry.get("regex"), str):
             target = entry.get("target", "secret")
             if set(entry) - {"regex", "target"} or target not in ALLOW_TARGETS:
-                raise ctx.fail("allow.regexes", f"entries take 'regex' and 'target' ({'|'.join(ALLOW_TARGETS)})", line)
-            regexes.append(AllowRegex(compile_regex(entry["regex"], where, ctx.rule_id, "allow.regexes"), target))
+                raise ctx.fail(
+                    "allow.regexes", f"entries take 'regex' and 'target' ({'|'.join(ALLOW_TARGETS)})", line
+                )
+            regexes.append(
+                AllowRegex(compile_regex(entry["regex"], where, ctx.rule_id, "allow.regexes"), target)
+            )
         else:
             raise ctx.fail("allow.regexes", "each entry is a regex string or {regex, target}", line)
     return RuleAllow(stopwords=stopwords, regexes=tuple(regexes), paths=ctx.strings("paths", allow))
 
 
 def _examples(ctx: _Ctx) -> tuple[Example, ...]:
-    raw = ctx.mapping.get("examples", [])
+    if "examples" not in ctx.mapping:
+        return ()
+    raw = ctx.mapping["examples"]
     if not isinstance(raw, LList):
         raise ctx.fail("examples", "must be a list of {text, secret} mappings")
     out = []
     for index, entry in enumerate(raw):
         line = raw.item_lines[index]
-        if not (isinstance(entry, LMap) and set(entry) == {"text", "secret"}
-                and isinstance(entry["text"], str) and isinstance(entry["secret"], str) and entry["secret"]):
-            raise ctx.fail("examples", "each example needs exactly 'text' and a non-empty 'secret' (strings)", line)
+        if not (
+            isinstance(entry, LMap)
+            and set(entry) == {"text", "secret"}
+            and isinstance(entry["text"], str)
+            and isinstance(entry["secret"], str)
+            and entry["secret"]
+        ):
+            raise ctx.fail(
+                "examples", "each example needs exactly 'text' and a non-empty 'secret' (strings)", line
+            )
         out.append(Example(entry["text"], entry["secret"], line))
     return tuple(out)
 
 
 def _negatives(ctx: _Ctx) -> tuple[tuple[str, int], ...]:
-    raw = ctx.mapping.get("negative_examples", [])
+    if "negative_examples" not in ctx.mapping:
+        return ()
+    raw = ctx.mapping["negative_examples"]
     if not isinstance(raw, LList) or not all(isinstance(v, str) for v in raw):
         raise ctx.fail("negative_examples", "must be a list of strings")
     return tuple(zip(raw, raw.item_lines, strict=True))
@@ -325,8 +357,11 @@ def load_rules(extra: Sequence[Path] = (), builtin: bool = True) -> list[Rule]:
     for path in paths:
         for rule in load_pack(path):
             if rule.id in seen:
-                raise RuleError(f"duplicate rule id (first defined at {seen[rule.id].source})",
-                                where=rule.source, rule=rule.id)
+                raise RuleError(
+                    f"duplicate rule id (first defined at {seen[rule.id].source})",
+                    where=rule.source,
+                    rule=rule.id,
+                )
             seen[rule.id] = rule
             rules.append(rule)
     return rules

@@ -68,9 +68,7 @@ def pem_body(secret: str) -> bool:
     Placeholders such as ``-----BEGIN RSA PRIVATE KEY-----\\n...\\n-----END`` fail here.
     """
     lines = [ln.strip() for ln in secret.replace("\\n", "\n").splitlines()]
-    body = "".join(
-        ln for ln in lines if ln and not ln.startswith("-----") and ":" not in ln
-    )
+    body = "".join(ln for ln in lines if ln and not ln.startswith("-----") and ":" not in ln)
     if len(body) < 64:
         return False
     return _b64decode(body) is not None or _b64decode(body, urlsafe=True) is not None

@@ -35,7 +35,7 @@ def parse_size(text: str) -> int:
     return int(float(m.group(1)) * _UNITS[unit])
 
 
-class SizeType(click.ParamType):
+class SizeType(click.ParamType):  # type: ignore[type-arg]
     name = "SIZE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
@@ -49,12 +49,18 @@ class SizeType(click.ParamType):
 
 def rule_options(func: F) -> F:
     options = [
-        click.option("--rules", "rule_packs", multiple=True, metavar="PACK.yaml",
-                     type=click.Path(dir_okay=False, path_type=Path),
-                     help="Add a YAML rule pack (repeatable)."),
+        click.option(
+            "--rules",
+            "rule_packs",
+            multiple=True,
+            metavar="PACK.yaml",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Add a YAML rule pack (repeatable).",
+        ),
         click.option("--no-builtin", is_flag=True, help="Do not load the built-in rules."),
-        click.option("--disable", multiple=True, metavar="ID|TAG",
-                     help="Turn off rules by id or tag (repeatable)."),
+        click.option(
+            "--disable", multiple=True, metavar="ID|TAG", help="Turn off rules by id or tag (repeatable)."
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -63,22 +69,44 @@ def rule_options(func: F) -> F:
 
 def scan_options(func: F) -> F:
     options = [
-        click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text",
-                     show_default=True, help="Report format."),
-        click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Write the report to FILE instead of standard output."),
-        click.option("--show-secrets", is_flag=True,
-                     help="Print secrets in full (they are redacted by default)."),
-        click.option("--show-suppressed", is_flag=True,
-                     help="Also list what was dropped, and why."),
-        click.option("--max-file-size", type=SizeType(), default=DEFAULT_MAX_FILE_SIZE,
-                     show_default="10MB", help="Skip files larger than this (noted in the report)."),
-        click.option("--exclude", multiple=True, metavar="GLOB",
-                     help="Skip paths matching a gitignore-style glob (repeatable)."),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(sorted(REPORTERS)),
+            default="text",
+            show_default=True,
+            help="Report format.",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write the report to FILE instead of standard output.",
+        ),
+        click.option(
+            "--show-secrets", is_flag=True, help="Print secrets in full (they are redacted by default)."
+        ),
+        click.option("--show-suppressed", is_flag=True, help="Also list what was dropped, and why."),
+        click.option(
+            "--max-file-size",
+            type=SizeType(),
+            default=DEFAULT_MAX_FILE_SIZE,
+            show_default="10MB",
+            help="Skip files larger than this (noted in the report).",
+        ),
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="GLOB",
+            help="Skip paths matching a gitignore-style glob (repeatable).",
+        ),
         click.option("-q", "--quiet", is_flag=True, help="Print only the summary line."),
         click.option("-v", "--verbose", is_flag=True, help="Also show suppressed findings and rule timing."),
-        click.option("--color/--no-color", default=None,
-                     help="Colour the text report (default: on a terminal, unless NO_COLOR)."),
+        click.option(
+            "--color/--no-color",
+            default=None,
+            help="Colour the text report (default: on a terminal, unless NO_COLOR).",
+        ),
     ]
     func = rule_options(func)
     for option in reversed(options):

@@ -21,10 +21,19 @@ def rules() -> None:
 
 def _rule_dict(rule: Rule) -> dict[str, Any]:
     return {
-        "id": rule.id, "name": rule.name, "severity": rule.severity, "confidence": rule.confidence,
-        "tags": list(rule.tags), "keywords": list(rule.keywords), "entropy": rule.entropy,
-        "description": rule.description, "remediation": rule.remediation, "source": rule.source,
-        "validate": rule.validate, "paths": list(rule.paths), "regex": rule.regex,
+        "id": rule.id,
+        "name": rule.name,
+        "severity": rule.severity,
+        "confidence": rule.confidence,
+        "tags": list(rule.tags),
+        "keywords": list(rule.keywords),
+        "entropy": rule.entropy,
+        "description": rule.description,
+        "remediation": rule.remediation,
+        "source": rule.source,
+        "validate": rule.validate,
+        "paths": list(rule.paths),
+        "regex": rule.regex,
     }
 
 
@@ -65,10 +74,7 @@ def check(packs: tuple[Path, ...]) -> int:
     Exit 0 when every example yields its secret and no negative example matches, 1 otherwise,
     2 when a pack cannot be loaded.
     """
-    if packs:
-        loaded = [rule for pack in packs for rule in load_pack(pack)]
-    else:
-        loaded = load_rules()
+    loaded = [rule for pack in packs for rule in load_pack(pack)] if packs else load_rules()
     builtin_dir = builtin_rules_dir().resolve()
     strict = not packs or all(Path(p).resolve().parent == builtin_dir for p in packs)
     problems = check_rules(loaded, strict=strict)

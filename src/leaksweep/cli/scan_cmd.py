@@ -14,8 +14,9 @@ from leaksweep.sources.files import iter_paths, read_stdin
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--stdin-name", default="<stdin>", show_default=True,
-              help="The path to report for content read from '-'.")
+@click.option(
+    "--stdin-name", default="<stdin>", show_default=True, help="The path to report for content read from '-'."
+)
 @scan_options
 def scan(paths: tuple[str, ...], stdin_name: str, **kwargs: Any) -> int:
     """Scan files and folders (default '.'); '-' reads standard input.

@@ -22,8 +22,9 @@ def printable(text: str) -> str:
     """Escape control characters (terminal escapes, bidi overrides) in names and lines from
     scanned content so a hostile file name cannot rewrite the user's terminal."""
     text = safe_text(text)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 256
-                        else f"\\u{ord(m.group(0)):04x}", text)
+    return _CONTROL.sub(
+        lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 256 else f"\\u{ord(m.group(0)):04x}", text
+    )
 
 
 def safe_text(text: str) -> str:
@@ -33,8 +34,9 @@ def safe_text(text: str) -> str:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        raw = text.encode("utf-8", "surrogateescape") if _all_escapes(text) else text.encode(
-            "utf-8", "replace")
+        raw = (
+            text.encode("utf-8", "surrogateescape") if _all_escapes(text) else text.encode("utf-8", "replace")
+        )
         return raw.decode("utf-8", "backslashreplace")
 
 

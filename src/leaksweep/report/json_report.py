@@ -33,13 +33,15 @@ def finding_dict(f: Finding, result: ScanResult, show: bool) -> dict[str, Any]:
     if f.decoded:
         out["decoded"] = f.decoded
     if f.commit is not None:
-        out.update({
-            "commit": f.commit.sha,
-            "author": f.commit.author,
-            "email": f.commit.email,
-            "date": f.commit.date,
-            "message": f.commit.message,
-        })
+        out.update(
+            {
+                "commit": f.commit.sha,
+                "author": f.commit.author,
+                "email": f.commit.email,
+                "date": f.commit.date,
+                "message": f.commit.message,
+            }
+        )
     for key, value in f.extra:
         out[key] = value
     if rule is not None:

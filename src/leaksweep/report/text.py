@@ -9,8 +9,13 @@ from leaksweep.model import SEVERITIES
 from leaksweep.report.common import ReportOptions, human_bytes, masked_line, printable
 from leaksweep.session import ScanResult
 
-COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m",
-          "info": "\033[37m"}
+COLORS = {
+    "critical": "\033[1;31m",
+    "high": "\033[31m",
+    "medium": "\033[33m",
+    "low": "\033[36m",
+    "info": "\033[37m",
+}
 RESET = "\033[0m"
 
 
@@ -24,8 +29,7 @@ def summary(result: ScanResult) -> str:
     noun = "secret" if len(result.findings) == 1 else "secrets"
     head = f"{len(result.findings)} {noun} found" + (f" ({by_sev})" if by_sev else "")
     unit = "files" if result.mode in ("scan", "staged") else "blobs"
-    tail = (f"{result.targets} {unit} ({human_bytes(result.bytes)}) scanned in "
-            f"{result.elapsed:.2f}s")
+    tail = f"{result.targets} {unit} ({human_bytes(result.bytes)}) scanned in {result.elapsed:.2f}s"
     if result.skipped:
         tail += f", {len(result.skipped)} skipped"
     return f"{head}; {tail}."
@@ -35,12 +39,13 @@ def write(result: ScanResult, opts: ReportOptions, out: TextIO) -> None:
     if opts.verbose >= 0:
         for f in result.findings:
             rule = result.rule(f.rule_id)
-            out.write(_paint(f"{f.severity.upper():8}", f.severity, opts)
-                      + f" {f.rule_name} ({f.rule_id})\n")
+            out.write(_paint(f"{f.severity.upper():8}", f.severity, opts) + f" {f.rule_name} ({f.rule_id})\n")
             out.write(f"  at   {printable(f.path)}:{f.line}:{f.column}\n")
             if f.commit is not None:
-                out.write(f"  in   commit {f.commit.sha[:12]} by {printable(f.commit.author)}"
-                          f" on {f.commit.date[:10]}\n")
+                out.write(
+                    f"  in   commit {f.commit.sha[:12]} by {printable(f.commit.author)}"
+                    f" on {f.commit.date[:10]}\n"
+                )
             out.write(f"  line {printable(masked_line(f, opts.show_secrets)).strip()}\n")
             if opts.show_secrets:
                 out.write(f"  secret {printable(f.secret)}\n")
@@ -56,8 +61,9 @@ def write(result: ScanResult, opts: ReportOptions, out: TextIO) -> None:
         if opts.show_suppressed or opts.verbose > 0:
             for dropped in result.dropped:
                 f = dropped.finding
-                out.write(f"suppressed {f.rule_id} at {printable(f.path)}:{f.line}: "
-                          f"{printable(dropped.reason)}\n")
+                out.write(
+                    f"suppressed {f.rule_id} at {printable(f.path)}:{f.line}: {printable(dropped.reason)}\n"
+                )
         if opts.verbose > 0 and result.rule_seconds:
             slowest = sorted(result.rule_seconds.items(), key=lambda kv: -kv[1])[:10]
             out.write("slowest rules: " + ", ".join(f"{r} {s * 1000:.1f}ms" for r, s in slowest) + "\n")
