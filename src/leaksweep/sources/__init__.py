@@ -4,4 +4,4 @@ from leaksweep.model import Skipped, Target
 
 SourceItem = Target | Skipped
 
-__all__ = ["SourceItem", "Skipped", "Target"]
+__all__ = ["Skipped", "SourceItem", "Target"]
