@@ -1,0 +1,50 @@
+"""Encoded secrets: base64 and percent-encoded values are decoded and scanned, never shown encoded."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote
+
+from leaksweep.decoding import encoded_runs
+from leaksweep.detector import Detector
+from leaksweep.model import Target
+from leaksweep.rules import load_rules
+
+RULES = load_rules()
+GH = next(r for r in RULES if r.id == "github-pat").examples[0].secret
+PG = next(r for r in RULES if r.id == "postgres-connection-string").examples[0].secret
+
+
+def scan(text: str) -> list:  # type: ignore[type-arg]
+    return Detector(RULES).scan(Target(path="x.yaml", content=text.encode())).findings
+
+
+def test_base64_encoded_token_is_found_and_marked() -> None:
+    encoded = base64.b64encode(f"token={GH}".encode()).decode()
+    (f,) = scan(f"apiVersion: v1\nkind: Secret\ndata:\n  creds: {encoded}\n")
+    assert (f.rule_id, f.secret, f.decoded, f.line, f.column) == ("github-pat", GH, "base64", 4, 10)
+    assert encoded not in f.line_text  # the encoded form is the secret too: never shown
+
+
+def test_double_base64_is_bounded_but_found() -> None:
+    once = base64.b64encode(GH.encode())
+    twice = base64.b64encode(once).decode()
+    (f,) = scan(f"blob: {twice}\n")
+    assert f.decoded == "base64>base64"
+    assert f.secret == GH
+
+
+def test_percent_encoded_url_is_decoded() -> None:
+    url = quote(f"https://hooks.example/?token={GH}&x=1", safe="")
+    (f,) = scan(f"link = {url}\n")
+    assert (f.secret, f.decoded) == (GH, "percent")
+
+
+def test_plain_finding_is_not_reported_twice_through_its_encoding() -> None:
+    assert len(scan(f"token: {GH}\n")) == 1
+
+
+def test_non_text_and_hex_runs_are_not_decoded() -> None:
+    binary = base64.b64encode(bytes(range(256))).decode()
+    assert list(encoded_runs(f"x = {binary}")) == []
+    assert list(encoded_runs("sha = " + "0123456789abcdef" * 4)) == []
