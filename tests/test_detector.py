@@ -71,7 +71,9 @@ def test_placeholders_and_low_entropy_are_dropped_with_reasons() -> None:
     )
     assert result.findings == []  # type: ignore[attr-defined]
     reasons = " | ".join(d.reason for d in result.dropped)  # type: ignore[attr-defined]
-    assert "entropy" in reasons
+    assert "too few distinct characters" in reasons
+    low = scan('password = "abababababcd"\n')
+    assert [d.reason for d in low.dropped] == ["entropy 1.65 below threshold 3.00"]  # type: ignore[attr-defined]
     assert "stopword 'example'" in reasons
 
 

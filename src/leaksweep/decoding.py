@@ -20,9 +20,11 @@ MAX_RUN = 64 * 1024
 MAX_RUNS = 5000
 
 # One cheap pass finds every candidate run; the alphabet decides standard or URL-safe base64.
-_RUN = re.compile(r"[A-Za-z0-9+/_-]{%d,}={0,2}" % MIN_BASE64)
+_RUN = re.compile(rf"[A-Za-z0-9+/_-]{{{MIN_BASE64},}}={{0,2}}")
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
-_PERCENT = re.compile(r"(?:[A-Za-z0-9._~+:@!$&'()*,;=/?-]{0,256}%[0-9A-Fa-f]{2}){2,}[A-Za-z0-9._~+:@!$&'()*,;=/?-]{0,256}")
+_PERCENT = re.compile(
+    r"(?:[A-Za-z0-9._~+:@!$&'()*,;=/?-]{0,256}%[0-9A-Fa-f]{2}){2,}[A-Za-z0-9._~+:@!$&'()*,;=/?-]{0,256}"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from leaksweep.decoding import EncodedRun, encoded_runs
 from leaksweep.entropy import shannon
 from leaksweep.globs import match_path
-from leaksweep.model import CONFIDENCES, Dropped, Finding, Skipped, Target
+from leaksweep.heuristics import HEURISTICS
+from leaksweep.model import CONFIDENCES, Dropped, Finding, Skipped, Target, redact
 from leaksweep.rules import Rule
 from leaksweep.textpos import LineIndex
 from leaksweep.validators import VALIDATORS
@@ -50,6 +52,30 @@ class _Candidate:
     match_start: int
 
 
+class _Context:
+    """One target being scanned: its decoded text, a lazy line index and its earlier versions."""
+
+    def __init__(self, target: Target, text: str) -> None:
+        self.target = target
+        self.text = text
+        self._index: LineIndex | None = None
+        self._before: tuple[str, ...] | None = None
+
+    @property
+    def index(self) -> LineIndex:
+        if self._index is None:
+            self._index = LineIndex(self.text)
+        return self._index
+
+    def seen_before(self, secret: str, run: EncodedRun | None) -> bool:
+        if not self.target.before:
+            return False
+        if self._before is None:
+            self._before = tuple(decode(b) for b in self.target.before)
+        encoded = self.text[run.start : run.end] if run is not None else None
+        return any(secret in old or (encoded is not None and encoded in old) for old in self._before)
+
+
 class Detector:
     """Runs rules over targets.
 
@@ -64,11 +90,13 @@ class Detector:
         timeout: float = 1.0,
         timeout_per_mb: float = 1.0,
         timing: bool = False,
+        decode_depth: int = 2,
     ) -> None:
         self.rules = list(rules)
         self.timeout = timeout
         self.timeout_per_mb = timeout_per_mb
         self.timing = timing
+        self.decode_depth = decode_depth
         self.keywords = sorted({kw for rule in self.rules for kw in rule.keywords})
 
     def scan(self, target: Target) -> Detection:
@@ -77,24 +105,56 @@ class Detector:
             result.skipped = Skipped(target.path, "binary", target.blob)
             return result
         text = decode(target.content)
-        candidates = self._candidates(target, text, result)
+        ctx = _Context(target, text)
+        occupied = self._emit(ctx, text, None, "", result)
+        if self.decode_depth > 0:
+            self._emit_decoded(ctx, text, 1, None, "", occupied, result)
+        return result
+
+    def _emit(
+        self, ctx: _Context, text: str, run: EncodedRun | None, chain: str, result: Detection
+    ) -> list[tuple[int, int]]:
+        """Findings for ``text`` (the target itself, or decoded text standing at ``run``).
+
+        Returns the spans, in the target's text, of what was reported."""
+        candidates = self._candidates(ctx.target, text, result)
         if not candidates:
-            return result
-        index = LineIndex(text)
-        before = tuple(decode(b) for b in target.before)
+            return []
+        local = ctx.index if run is None else LineIndex(text)
         kept, lost = _resolve_overlaps(candidates)
         for cand, why in lost:
-            result.dropped.append(Dropped(self._finding(target, cand, index), why))
+            result.dropped.append(Dropped(self._finding(ctx, cand, run, chain), why))
+        spans = []
         for cand in kept:
-            finding = self._finding(target, cand, index)
-            reason = self._rejection(cand, finding, index)
-            if reason is None and any(cand.secret in old for old in before):
+            finding = self._finding(ctx, cand, run, chain)
+            reason = self._rejection(cand, finding, local)
+            if reason is None and ctx.seen_before(cand.secret, run):
                 reason = "already present in the earlier version"
             if reason is None:
                 result.findings.append(finding)
+                spans.append((cand.start, cand.end) if run is None else (run.start, run.end))
             else:
                 result.dropped.append(Dropped(finding, reason))
-        return result
+        return spans
+
+    def _emit_decoded(
+        self,
+        ctx: _Context,
+        text: str,
+        depth: int,
+        outer: EncodedRun | None,
+        chain: str,
+        occupied: list[tuple[int, int]],
+        result: Detection,
+    ) -> None:
+        for run in encoded_runs(text):
+            if outer is None and any(run.start < e and s < run.end for s, e in occupied):
+                continue  # already reported in its plain form
+            at = run if outer is None else outer
+            label = f"{chain}>{run.kind}" if chain else run.kind
+            self._emit(ctx, run.text, at, label, result)
+            if depth < self.decode_depth:
+                self._emit_decoded(ctx, run.text, depth + 1, at, label, [], result)
 
     def _candidates(self, target: Target, text: str, result: Detection) -> list[_Candidate]:
         lower = text.lower()
@@ -129,10 +189,18 @@ class Detector:
                 result.rule_seconds[rule.id] = result.rule_seconds.get(rule.id, 0.0) + took
         return out
 
-    def _finding(self, target: Target, cand: _Candidate, index: LineIndex) -> Finding:
-        line, column = index.position(cand.start)
-        end_line, end_column = index.position(max(cand.start, cand.end - 1))
+    def _finding(self, ctx: _Context, cand: _Candidate, run: EncodedRun | None, chain: str) -> Finding:
+        index = ctx.index
+        span = (cand.start, cand.end) if run is None else (run.start, run.end)
+        line, column = index.position(span[0])
+        end_line, end_column = index.position(max(span[0], span[1] - 1))
+        line_text = index.line_text(line, span)
+        if run is not None:
+            # The encoded run *is* the secret in another spelling: never show it.
+            encoded = ctx.text[run.start : run.end]
+            line_text = line_text.replace(encoded, redact(encoded))
         rule = cand.rule
+        target = ctx.target
         return Finding(
             rule_id=rule.id,
             rule_name=rule.name,
@@ -144,10 +212,11 @@ class Detector:
             end_line=end_line,
             end_column=end_column,
             secret=cand.secret,
-            line_text=index.line_text(line, (cand.start, cand.end)),
+            line_text=line_text,
             entropy=round(shannon(cand.secret), 3),
             blob=target.blob,
             commit=target.commit,
+            decoded=chain or None,
             origin=target.origin,
             tags=rule.tags,
         )
@@ -167,9 +236,15 @@ class Detector:
         for entry in allow.regexes:
             subject = {"secret": cand.secret, "match": cand.match_text}.get(entry.target)
             if subject is None:
-                subject = index.line_text(finding.line, limit=10_000)
+                subject = index.line_text(index.position(cand.start)[0], limit=10_000)
             if entry.pattern.search(subject, timeout=self.timeout):
                 return f"rule allow-list: {entry.target} matches /{entry.pattern.pattern}/"
+        if rule.filters:
+            line = index.line_text(index.position(cand.start)[0], limit=10_000)
+            for name in rule.filters:
+                why = HEURISTICS[name](cand.secret, cand.match_text, line)
+                if why is not None:
+                    return f"filter {name}: {why}"
         if rule.entropy is not None and finding.entropy < rule.entropy:
             return f"entropy {finding.entropy:.2f} below threshold {rule.entropy:.2f}"
         if rule.validate and not VALIDATORS[rule.validate](cand.secret):

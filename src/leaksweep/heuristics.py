@@ -12,12 +12,59 @@ import re
 from collections.abc import Callable
 
 _PLACEHOLDER_WORDS = (
-    "your_", "your-", "yourapi", "yourkey", "yoursecret", "yourtoken", "yourpass", "example", "sample",
-    "dummy", "placeholder", "changeme", "change_me", "change-me", "redacted", "replace_me", "replaceme",
-    "replace-me", "insert_", "insert-", "fixme", "todo", "fake", "not_a_real", "notareal", "notreal",
-    "secret_here", "key_here", "token_here", "password_here", "here_", "xxxxx", "*****", "...",
-    "<", ">", "{{", "}}", "${", "#{", "%(", "lorem", "ipsum", "foobar", "s3cr3t", "p@ssw0rd", "passw0rd",
-    "password123", "123456", "abcdef", "qwerty", "letmein", "hunter2",
+    "your_",
+    "your-",
+    "yourapi",
+    "yourkey",
+    "yoursecret",
+    "yourtoken",
+    "yourpass",
+    "example",
+    "sample",
+    "dummy",
+    "placeholder",
+    "changeme",
+    "change_me",
+    "change-me",
+    "redacted",
+    "replace_me",
+    "replaceme",
+    "replace-me",
+    "insert_",
+    "insert-",
+    "fixme",
+    "todo",
+    "fake",
+    "not_a_real",
+    "notareal",
+    "notreal",
+    "secret_here",
+    "key_here",
+    "token_here",
+    "password_here",
+    "here_",
+    "xxxxx",
+    "*****",
+    "...",
+    "<",
+    ">",
+    "{{",
+    "}}",
+    "${",
+    "#{",
+    "%(",
+    "lorem",
+    "ipsum",
+    "foobar",
+    "s3cr3t",
+    "p@ssw0rd",
+    "passw0rd",
+    "password123",
+    "123456",
+    "abcdef",
+    "qwerty",
+    "letmein",
+    "hunter2",
 )
 _TEMPLATE = re.compile(
     r"^(?:\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|\{[A-Za-z0-9_.]*\}|<[^>]*>|%\([^)]*\)[sd]|%[sd]|\$[A-Za-z_]\w*"
@@ -31,8 +78,10 @@ _REFERENCE = re.compile(
 _DOTTED_IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(\))?$")
 _CALL = re.compile(r"^[A-Za-z_$][\w$.]*\(.*\)?$")
 _CONSTANT = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
-_HEX = re.compile(r"^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{56}$|^[0-9a-fA-F]{64}$|^[0-9a-fA-F]{96}$"
-                  r"|^[0-9a-fA-F]{128}$")
+_HEX = re.compile(
+    r"^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{56}$|^[0-9a-fA-F]{64}$|^[0-9a-fA-F]{96}$"
+    r"|^[0-9a-fA-F]{128}$"
+)
 _HASH_CONTEXT = re.compile(
     r"(?i)sha(?:1|224|256|384|512)?\b|md5|checksum|digest|integrity|hash|etag|commit|revision|\brev\b"
     r"|fingerprint|\bsum\b|signature_of|content[_-]?id|nonce_hash|h1:"
@@ -44,14 +93,19 @@ _ENCRYPTED = re.compile(
     r"^\{cipher\}|^encrypted:|^-----BEGIN PGP MESSAGE"
 )
 _PUBLIC = re.compile(
-    r"^(?:pk_(?:live|test)_|pk\.eyJ|ssh-(?:rsa|ed25519|dss) |ecdsa-sha2-|AAAAB3NzaC1|AAAAC3NzaC1|AAAAE2VjZHNh)"
+    r"^(?:pk_(?:live|test)_|pk\.eyJ|ssh-(?:rsa|ed25519|dss) |ecdsa-sha2-"
+    r"|AAAAB3NzaC1|AAAAC3NzaC1|AAAAE2VjZHNh)"
     r"|-----BEGIN (?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE|OPENSSH PUBLIC KEY|PGP PUBLIC KEY)"
 )
 _PUBLIC_KEYNAME = re.compile(r"(?i)(?:public|publishable|pub)[_-]?(?:key|token)|client[_-]?id|app[_-]?id")
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_TIMESTAMP = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
 _WORDS = re.compile(r"^[a-z]+(?:[-_.][a-z]+)+$|^(?:[A-Z][a-z]+){3,}$|^[a-z]+(?:[A-Z][a-z]+){2,}$")
-_PATHLIKE = re.compile(r"^(?:\.{0,2}/|~/|[A-Za-z]:\\|arn:|https?://|file:)|^[\w.-]+(?:/[\w.-]+){2,}/?$|/$|\.(?:json|"
-                       r"ya?ml|txt|pem|key|crt|cer|p12|pfx|jks|env|ini|cfg|conf|xml|properties|py|js|ts)$")
+_PATHLIKE = re.compile(
+    r"^(?:\.{0,2}/|~/|[A-Za-z]:\\|arn:|https?://|file:)|^[\w.-]+(?:/[\w.-]+){2,}/?$|/$|\.(?:json|"
+    r"ya?ml|txt|pem|key|crt|cer|p12|pfx|jks|env|ini|cfg|conf|xml|properties|py|js|ts)$"
+)
 _WORD_PATH = re.compile(r"^[A-Za-z][\w.-]*(?:/[A-Za-z][\w.-]*)+$")
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$|^[a-z]+(?:[A-Z][a-z0-9]+)+$|^[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+$")
 _NAMES_A_SECRET = ("secret", "password", "passwd", "token", "apikey", "api_key", "api-key", "credential")

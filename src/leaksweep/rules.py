@@ -17,6 +17,7 @@ from typing import Any
 import regex
 
 from leaksweep.errors import RuleError
+from leaksweep.heuristics import HEURISTICS
 from leaksweep.model import CONFIDENCES, SEVERITIES, Confidence, Severity
 from leaksweep.validators import VALIDATORS
 from leaksweep.yamlsrc import LList, LMap, load_yaml
@@ -43,6 +44,7 @@ RULE_KEYS = {
     "examples",
     "negative_examples",
     "validate",
+    "filters",
 }
 REQUIRED_KEYS = ("id", "name", "regex", "keywords", "severity", "remediation")
 ALLOW_KEYS = {"stopwords", "regexes", "paths"}
@@ -86,6 +88,7 @@ class Rule:
     examples: tuple[Example, ...] = ()
     negative_examples: tuple[tuple[str, int], ...] = ()
     validate: str | None = None
+    filters: tuple[str, ...] = ()
     source: str = "<memory>"  # "file:line" of the rule
     compiled: Pattern | None = field(default=None, compare=False, repr=False)
 
@@ -217,6 +220,12 @@ def parse_rule(item: Any, path: str, line: int) -> Rule:
     if validate is not None and validate not in VALIDATORS:
         raise ctx.fail("validate", f"unknown validator {validate!r} (known: {', '.join(sorted(VALIDATORS))})")
 
+    filters = ctx.strings("filters")
+    for filter_name in filters:
+        if filter_name not in HEURISTICS:
+            known = ", ".join(sorted(HEURISTICS))
+            raise ctx.fail("filters", f"unknown filter {filter_name!r} (known: {known})")
+
     rule = Rule(
         id=rid,
         name=name,
@@ -234,6 +243,7 @@ def parse_rule(item: Any, path: str, line: int) -> Rule:
         examples=_examples(ctx),
         negative_examples=_negatives(ctx),
         validate=validate,
+        filters=filters,
         source=ctx.where(),
         compiled=compiled,
     )

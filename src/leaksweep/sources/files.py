@@ -77,9 +77,16 @@ def _walk(directory: Path) -> Iterator[Path]:
             yield Path(base, name)
 
 
+def _ignored_by_git(directory: Path) -> bool:
+    """Whether git ignores ``directory`` itself (e.g. a build or vendored folder named explicitly)."""
+    proc = git.run(["check-ignore", "-q", "--", "."], cwd=directory, check=False)
+    return proc.returncode == 0
+
+
 def iter_folder(directory: Path) -> Iterator[Path]:
     top = git.work_tree_root(directory)
-    if top is None:
+    # A folder that git ignores as a whole was named on purpose: scan all of it, not nothing.
+    if top is None or _ignored_by_git(directory):
         yield from _walk(directory)
         return
     for name in git.ls_files(directory):
