@@ -1,4 +1,4 @@
-"""``leaksweep rules``: list, show and check rule packs."""
+"""``leaksweep rules``: list, show and check rule packs, and import gitleaks configs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import click
 
 from leaksweep.cli.common import load_selected_rules, rule_options
 from leaksweep.errors import EXIT_CLEAN, EXIT_FINDINGS, LeaksweepError
+from leaksweep.fileio import atomic_text
 from leaksweep.rulecheck import check_rules
 from leaksweep.rules import Rule, builtin_rules_dir, load_pack, load_rules
 
@@ -83,3 +84,60 @@ def check(packs: tuple[Path, ...]) -> int:
     errors = [p for p in problems if not p.warning]
     click.echo(f"{len(loaded)} rules checked: {len(errors)} errors, {len(problems) - len(errors)} warnings")
     return EXIT_FINDINGS if errors else EXIT_CLEAN
+
+
+@rules.command("import")
+@click.argument("toml_file", metavar="FILE.toml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    metavar="OUT.yaml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the rule pack to OUT.yaml instead of standard output.",
+)
+def import_rules(toml_file: Path, output: Path | None) -> int:
+    """Convert a gitleaks (or betterleaks) TOML config into a leaksweep rule pack.
+
+    What cannot be carried over is listed on standard error and in the pack's header comment.
+    Exit 0 when rules were imported (even with notes), 2 when the TOML is malformed or no rule
+    could be imported.
+    """
+    # Imported here: every leaksweep command loads this module, and few of them import configs.
+    from leaksweep.importer import (
+        builtin_ids,
+        check_round_trip,
+        import_gitleaks,
+        load_rendered,
+        render_yaml,
+    )
+
+    where = str(toml_file)
+    try:
+        text = toml_file.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise LeaksweepError(f"cannot read file: {exc.strerror or exc}", where=where) from None
+    except UnicodeDecodeError as exc:
+        raise LeaksweepError(f"not UTF-8 (byte {exc.start}); TOML files are UTF-8", where=where) from None
+    result = import_gitleaks(text, where, reserved_ids=builtin_ids())
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if not result.rules:
+        raise LeaksweepError("nothing could be imported (see the notes above)", where=where)
+    pack = render_yaml(result)
+    # Prove the pack loads with leaksweep's own loader, and says what was meant, before writing
+    # it: a pack that fails later, at scan time, would be a worse surprise.
+    try:
+        loaded = load_rendered(pack, output.name if output else "imported.yaml")
+    except LeaksweepError as exc:
+        raise RuntimeError(f"the generated pack does not load: {exc.render()}") from None
+    check_round_trip(result, loaded)
+    if output is not None:
+        with atomic_text(output) as handle:
+            handle.write(pack)
+    else:
+        click.echo(pack, nl=False)
+    into = f" into {output}" if output is not None else ""
+    click.echo(
+        f"imported {len(result.rules)} rules from {toml_file}{into} ({len(result.notes)} notes)", err=True
+    )
+    return EXIT_CLEAN
