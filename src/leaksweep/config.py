@@ -1,0 +1,176 @@
+"""Project configuration: ``.leaksweep.yaml`` (or ``--config FILE``, or ``[tool.leaksweep]`` in
+``pyproject.toml``).
+
+The built-in rules stay on unless the config says ``builtin: false`` in so many words: a local
+config that silently drops every default rule is one of the classic ways scanners go quiet.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leaksweep.errors import LeaksweepError
+from leaksweep.yamlsrc import LMap, load_yaml
+
+CONFIG_NAME = ".leaksweep.yaml"
+ALLOWLIST_NAME = ".leaksweep-allowlist.yaml"
+BASELINE_NAME = ".leaksweep-baseline.json"
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+KEYS = {
+    "rules": "list of rule pack paths (relative to the config file)",
+    "builtin": "true or false",
+    "disable": "list of rule ids or tags",
+    "exclude": "list of gitignore-style globs",
+    "max_file_size": "a size such as 10MB or a number of bytes",
+    "allowlist": "path of the allowlist file",
+    "baseline": "path of the baseline file",
+    "inline_allow": "true or false",
+}
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    path: Path | None = None  # where it was read from (None: defaults)
+    root: Path = field(default_factory=Path.cwd)  # relative paths resolve against this
+    rules: tuple[Path, ...] = ()
+    builtin: bool = True
+    disable: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_file_size: int | None = None
+    allowlist: Path | None = None
+    baseline: Path | None = None
+    inline_allow: bool = True
+
+
+def parse_size(text: str | int) -> int | None:
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text if text >= 0 else None
+    m = _SIZE.match(str(text))
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()]) if m else None
+
+
+def find_root(start: Path) -> Path:
+    """The repository root above ``start`` (a folder holding ``.git``), else ``start``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def load_config(explicit: Path | None = None, start: Path | None = None) -> ProjectConfig:
+    """``explicit`` if given; else ``.leaksweep.yaml`` or ``pyproject.toml [tool.leaksweep]`` at
+    the repository root; else defaults (with the allowlist/baseline files picked up if present)."""
+    root = find_root(start or Path.cwd())
+    if explicit is not None:
+        if not explicit.is_file():
+            raise LeaksweepError("config file not found", where=str(explicit))
+        data, lines = _read(explicit)
+        return _build(data, lines, explicit, explicit.resolve().parent)
+    candidate = root / CONFIG_NAME
+    if candidate.is_file():
+        data, lines = _read(candidate)
+        return _build(data, lines, candidate, root)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        section = _pyproject_section(pyproject)
+        if section is not None:
+            data, lines = section
+            return _build(data, lines, pyproject, root)
+    return _build({}, {}, None, root)
+
+
+def _read(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    data = load_yaml(path)
+    if data is None:
+        return {}, {}
+    if not isinstance(data, LMap):
+        raise LeaksweepError("the config must be a mapping of keys to values", where=f"{path}:1")
+    return dict(data), dict(data.key_lines)
+
+
+def _pyproject_section(path: Path) -> tuple[dict[str, Any], dict[str, int]] | None:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LeaksweepError(f"invalid TOML: {exc}", where=str(path)) from None
+    section = doc.get("tool", {}).get("leaksweep")
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise LeaksweepError("[tool.leaksweep] must be a table", where=str(path))
+    # tomllib keeps no positions: find each key's line under the section header ourselves.
+    lines: dict[str, int] = {}
+    in_section = False
+    header = 1
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_section = stripped.replace(" ", "") == "[tool.leaksweep]"
+            if in_section:
+                header = number
+            continue
+        if in_section:
+            key = stripped.split("=", 1)[0].strip().strip('"')
+            if key in section and key not in lines:
+                lines[key] = number
+    for key in section:
+        lines.setdefault(key, header)
+    return section, lines
+
+
+def _build(data: dict[str, Any], lines: dict[str, int], path: Path | None, root: Path) -> ProjectConfig:
+    where = str(path) if path else "<defaults>"
+
+    def fail(key: str, message: str) -> LeaksweepError:
+        return LeaksweepError(f"{key}: {message}", where=f"{where}:{lines.get(key, 1)}")
+
+    for key in data:
+        if key not in KEYS:
+            raise fail(key, f"unknown key (known: {', '.join(sorted(KEYS))})")
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise fail(key, f"must be a {KEYS[key]}")
+        return tuple(value)
+
+    def boolean(key: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            raise fail(key, f"must be true or false, got {value!r}")
+        return value
+
+    def path_value(key: str, default_name: str) -> Path | None:
+        if key in data:
+            value = data[key]
+            if not isinstance(value, str) or not value:
+                raise fail(key, f"must be a {KEYS[key]}")
+            return (root / value) if not Path(value).is_absolute() else Path(value)
+        default = root / default_name
+        return default if default.is_file() else None
+
+    size = None
+    if "max_file_size" in data:
+        size = parse_size(data["max_file_size"]) if not isinstance(data["max_file_size"], bool) else None
+        if size is None:
+            raise fail("max_file_size", f"must be {KEYS['max_file_size']}, got {data['max_file_size']!r}")
+    return ProjectConfig(
+        path=path,
+        root=root,
+        rules=tuple(root / p for p in strings("rules")),
+        builtin=boolean("builtin", True),
+        disable=strings("disable"),
+        exclude=strings("exclude"),
+        max_file_size=size,
+        allowlist=path_value("allowlist", ALLOWLIST_NAME),
+        baseline=path_value("baseline", BASELINE_NAME),
+        inline_allow=boolean("inline_allow", True),
+    )
