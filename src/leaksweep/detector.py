@@ -202,6 +202,8 @@ class Detector:
         rule = cand.rule
         target = ctx.target
         return Finding(
+            inline_marker=_inline_marker(index, line, span),
+            match_text=cand.match_text,
             rule_id=rule.id,
             rule_name=rule.name,
             severity=rule.severity,
@@ -250,6 +252,21 @@ class Detector:
         if rule.validate and not VALIDATORS[rule.validate](cand.secret):
             return f"failed validator {rule.validate}"
         return None
+
+
+ALLOW_MARKER = "leaksweep:allow"
+ALLOW_NEXT_MARKER = "leaksweep:allow-next-line"
+
+
+def _inline_marker(index: LineIndex, line: int, span: tuple[int, int]) -> str | None:
+    """Whether the secret's line carries ``leaksweep:allow`` (in any comment syntax), or the line
+    before it ``leaksweep:allow-next-line``."""
+    here = index.line_text(line, span, limit=65_536)
+    if ALLOW_MARKER in here.replace(ALLOW_NEXT_MARKER, ""):
+        return "same-line"
+    if line > 1 and ALLOW_NEXT_MARKER in index.line_text(line - 1, limit=65_536):
+        return "previous-line"
+    return None
 
 
 def _resolve_overlaps(

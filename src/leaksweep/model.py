@@ -74,7 +74,7 @@ class Finding:
     column: int  # 1-based, in characters of the decoded line
     end_line: int
     end_column: int  # 1-based, inclusive
-    secret: str
+    secret: str = field(repr=False)  # never in a repr: tracebacks and logs must not leak it
     line_text: str  # the first line of the match, without its line ending
     entropy: float
     blob: str | None = None
@@ -83,6 +83,16 @@ class Finding:
     origin: str = "file"
     tags: tuple[str, ...] = ()
     extra: tuple[tuple[str, str], ...] = field(default=())
+    # History audits: the other paths the secret appears at, and whether HEAD still holds it
+    # (None outside history mode).
+    other_paths: tuple[str, ...] = ()
+    in_head: bool | None = None
+    # Set by the detector when a ``leaksweep:allow`` marker stands on the secret's line
+    # ("same-line") or ``leaksweep:allow-next-line`` on the line before ("previous-line");
+    # whether it counts is the suppression filter's decision (``--no-inline-allow``).
+    inline_marker: str | None = None
+    # The whole regex match (it contains the secret: never written to a report).
+    match_text: str = field(default="", repr=False)
 
     @property
     def fingerprint(self) -> str:
