@@ -24,6 +24,11 @@ class ScanResult:
     elapsed: float = 0.0
     rule_seconds: dict[str, float] = field(default_factory=dict)
     mode: str = "scan"
+    # Wall-clock start (epoch seconds): reports take their timestamps from here, never from the
+    # clock, so the same result always renders the same report.
+    started: float = field(default_factory=time.time)
+    # True when the main report (jsonl to stdout) was written finding by finding during the scan.
+    streamed: bool = False
 
     def rule(self, rule_id: str) -> Rule | None:
         for rule in self.rules:
@@ -37,9 +42,12 @@ def run_scan(
     detector: Detector,
     mode: str = "scan",
     on_finding: Callable[[Finding], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> ScanResult:
+    """Scan every target; ``on_finding`` sees each finding as it is made (streamed reports) and
+    ``on_progress`` gets (targets, bytes) so far after each target (the progress bar)."""
     started = time.perf_counter()
-    result = ScanResult(rules=detector.rules, mode=mode)
+    result = ScanResult(rules=detector.rules, mode=mode, started=time.time())
     for item in items:
         if isinstance(item, Skipped):
             result.skipped.append(item)
@@ -59,5 +67,7 @@ def run_scan(
             result.findings.append(finding)
             if on_finding is not None:
                 on_finding(finding)
+        if on_progress is not None:
+            on_progress(result.targets, result.bytes)
     result.elapsed = time.perf_counter() - started
     return result

@@ -6,16 +6,21 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 
+from leaksweep import git
 from leaksweep.detector import Detector
 from leaksweep.errors import EXIT_CLEAN, EXIT_FINDINGS, LeaksweepError
 from leaksweep.fileio import atomic_text
-from leaksweep.report import REPORTERS, ReportOptions
+from leaksweep.model import Finding
+from leaksweep.progress import Progress
+from leaksweep.report import REPORTERS, ReportOptions, jsonl
+from leaksweep.report.common import printable
 from leaksweep.report.text import summary
 from leaksweep.rules import Rule, load_rules, select
 from leaksweep.session import ScanResult, run_scan
@@ -33,6 +38,24 @@ def parse_size(text: str) -> int:
         raise click.BadParameter(f"{text!r} is not a size such as 500000, 512KB or 10MB")
     unit = (m.group(2) or "").lower()[:1]
     return int(float(m.group(1)) * _UNITS[unit])
+
+
+class ReportSpec(click.ParamType):  # type: ignore[type-arg]
+    """``FORMAT:PATH`` for ``--report``; split at the first colon so ``sarif:C:\\x.sarif`` works."""
+
+    name = "FORMAT:PATH"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, Path]:
+        if isinstance(value, tuple):
+            return value
+        fmt, sep, path = str(value).partition(":")
+        if not sep or not path:
+            self.fail(f"{value!r} is not FORMAT:PATH, e.g. sarif:leaksweep.sarif", param, ctx)
+        if fmt not in REPORTERS:
+            self.fail(f"unknown report format {fmt!r} (known: {', '.join(sorted(REPORTERS))})", param, ctx)
+        return fmt, Path(path)
 
 
 class SizeType(click.ParamType):  # type: ignore[type-arg]
@@ -84,6 +107,13 @@ def scan_options(func: F) -> F:
             help="Write the report to FILE instead of standard output.",
         ),
         click.option(
+            "--report",
+            "reports",
+            multiple=True,
+            type=ReportSpec(),
+            help="Also write a report in FORMAT to PATH (repeatable), e.g. --report sarif:out.sarif.",
+        ),
+        click.option(
             "--show-secrets", is_flag=True, help="Print secrets in full (they are redacted by default)."
         ),
         click.option("--show-suppressed", is_flag=True, help="Also list what was dropped, and why."),
@@ -121,6 +151,7 @@ class ScanSettings:
     disable: tuple[str, ...]
     fmt: str
     output: Path | None
+    reports: tuple[tuple[str, Path], ...]
     show_secrets: bool
     show_suppressed: bool
     max_file_size: int
@@ -132,7 +163,10 @@ class ScanSettings:
     @classmethod
     def from_kwargs(cls, kwargs: dict[str, Any]) -> ScanSettings:
         names = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in kwargs.items() if k in names})
+        values = {k: v for k, v in kwargs.items() if k in names}
+        # Commands built before --report existed (or tests) may not pass it.
+        values.setdefault("reports", ())
+        return cls(**values)
 
 
 def pop_settings(kwargs: dict[str, Any]) -> ScanSettings:
@@ -157,34 +191,128 @@ def make_detector(settings: ScanSettings) -> Detector:
 def _use_color(settings: ScanSettings, stream: TextIO) -> bool:
     if settings.color is not None:
         return settings.color
-    if os.environ.get("NO_COLOR"):
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return settings.output is None and hasattr(stream, "isatty") and stream.isatty()
 
 
-def report(result: ScanResult, settings: ScanSettings) -> int:
-    """Write the report and map the outcome to an exit code (0 clean, 1 findings)."""
-    opts = ReportOptions(
+def _without_credentials(url: str) -> str | None:
+    """An absolute URI for a git remote, with any user:token@ removed (a secret scanner must not
+    copy a credential from the remote's URL into its own report). None if it is not one."""
+    url = url.strip()
+    scp = re.match(r"^([^/@:]+@)?([^/:]+):(?!//)(.+)$", url)
+    if scp and "://" not in url:  # git@host:owner/repo.git
+        url = f"ssh://{scp.group(2)}/{scp.group(3)}"
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return None
+    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def repository_uri(cwd: Path | None = None) -> str | None:
+    """Where the scanned repository lives, for SARIF's versionControlProvenance: the CI's project
+    URL, else the ``origin`` remote, else the work tree as a file: URI."""
+    server, repo = os.environ.get("GITHUB_SERVER_URL"), os.environ.get("GITHUB_REPOSITORY")
+    if server and repo:
+        return f"{server.rstrip('/')}/{repo}"
+    if os.environ.get("CI_PROJECT_URL"):
+        return _without_credentials(os.environ["CI_PROJECT_URL"])
+    try:
+        proc = git.run(["remote", "get-url", "origin"], cwd=cwd, check=False)
+        if proc.returncode == 0:
+            found = _without_credentials(proc.stdout.decode("utf-8", "replace"))
+            if found:
+                return found
+        top = git.work_tree_root(cwd or Path.cwd())
+    except LeaksweepError:  # no git at all
+        return None
+    return top.resolve().as_uri() if top is not None else None
+
+
+def report_options(
+    settings: ScanSettings, result: ScanResult | None = None, color: bool = False
+) -> ReportOptions:
+    wants_provenance = "sarif" in (settings.fmt, *(fmt for fmt, _ in settings.reports))
+    has_commits = result is not None and any(f.commit is not None for f in result.findings)
+    return ReportOptions(
         show_secrets=settings.show_secrets,
-        color=_use_color(settings, sys.stdout),
+        color=color,
         verbose=-1 if settings.quiet else (1 if settings.verbose else 0),
         show_suppressed=settings.show_suppressed,
+        # Only worth a git call when a SARIF report will carry commits.
+        repository_uri=repository_uri() if wants_provenance and has_commits else None,
     )
+
+
+def report(result: ScanResult, settings: ScanSettings) -> int:
+    """Write the report(s) and map the outcome to an exit code (0 clean, 1 findings).
+
+    When the main report already went to standard output finding by finding (``--format jsonl``,
+    see :func:`scan_with_progress`), only the ``--report`` files remain to be written."""
+    to_terminal = settings.output is None
+    opts = report_options(settings, result, color=to_terminal and _use_color(settings, sys.stdout))
     reporter = REPORTERS[settings.fmt]
     if settings.output is not None:
         with atomic_text(settings.output) as handle:
             reporter(result, opts, handle)
-    else:
+    elif not result.streamed:
         reporter(result, opts, sys.stdout)
         sys.stdout.flush()
+    files = replace(opts, color=False)
+    for fmt, path in settings.reports:
+        # Each file appears whole or not at all: a CI step never uploads half a SARIF file.
+        with atomic_text(path) as handle:
+            REPORTERS[fmt](result, files, handle)
     if settings.fmt != "text" or settings.output is not None:
         # Machine formats keep stdout clean; a person still sees the outcome.
         click.echo(summary(result), err=True)
         for note in result.notes:
-            click.echo(f"warning: {note}", err=True)
+            click.echo(f"warning: {printable(note)}", err=True)
     return EXIT_FINDINGS if result.findings else EXIT_CLEAN
 
 
+def make_progress(settings: ScanSettings, mode: str, stream: TextIO | None = None) -> Progress:
+    """The progress bar for a scan: on standard error, only when it is a terminal, never with -q.
+
+    A history audit shows it at once; other scans only once they prove large (half a second or
+    4 MiB), so a pre-commit hook over a few files never flashes one."""
+    stream = sys.stderr if stream is None else stream
+    unit = "files" if mode in ("scan", "staged") else "blobs"
+    progress = Progress(stream, unit, enabled=False if settings.quiet else None)
+    if mode == "history":
+        progress.delay, progress.min_bytes = 0.0, 0
+    return progress
+
+
+def scan_with_progress(
+    items: Iterable[SourceItem], detector: Detector, settings: ScanSettings, mode: str, stream: bool = True
+) -> ScanResult:
+    """:func:`run_scan` plus what is seen while it runs: the progress bar on a terminal's standard
+    error, and, for ``--format jsonl`` to standard output, each finding's line as it is found (a
+    consumer can act on the first secret while a long audit runs).
+
+    Pass ``stream=False`` when the findings change after the scan (history attaches provenance)
+    or are filtered later, so that only final findings are ever written."""
+    progress = make_progress(settings, mode)
+    on_finding: Callable[[Finding], None] | None = None
+    streaming = stream and settings.fmt == "jsonl" and settings.output is None
+    if streaming:
+        # The rules are all a jsonl line needs from the (not yet finished) result.
+        lookup = ScanResult(rules=detector.rules)
+        opts = report_options(settings)
+
+        def on_finding(finding: Finding) -> None:
+            progress.clear()
+            jsonl.write_finding(finding, lookup, opts, sys.stdout)
+
+    try:
+        result = run_scan(items, detector, mode=mode, on_finding=on_finding, on_progress=progress.update)
+    finally:
+        progress.close()  # erase the bar, also on Ctrl-C, before anything else is printed
+    result.streamed = streaming
+    return result
+
+
 def scan_and_report(items: Iterable[SourceItem], settings: ScanSettings, mode: str) -> int:
-    detector = make_detector(settings)
-    return report(run_scan(items, detector, mode=mode), settings)
+    return report(scan_with_progress(items, make_detector(settings), settings, mode), settings)

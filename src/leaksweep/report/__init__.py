@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from leaksweep.report import json_report, text
+from leaksweep.report import csv_report, github, gitlab, json_report, jsonl, junit, sarif, text
 from leaksweep.report.common import ReportOptions
 from leaksweep.session import ScanResult
 
@@ -14,6 +14,12 @@ Reporter = Callable[[ScanResult, ReportOptions, TextIO], None]
 REPORTERS: dict[str, Reporter] = {
     "text": text.write,
     "json": json_report.write,
+    "jsonl": jsonl.write,
+    "sarif": sarif.write,
+    "junit": junit.write,
+    "gitlab": gitlab.write,
+    "csv": csv_report.write,
+    "github": github.write,
 }
 
 __all__ = ["REPORTERS", "ReportOptions", "Reporter"]

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import quote
 
-from leaksweep.model import Finding, redact
+from leaksweep import __version__
+from leaksweep.model import SEVERITIES, Finding, redact
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Every C0/C1 control (newline and tab included: a file name holding one would otherwise break a
+# report's lines), plus the Unicode line separators and bidi overrides that can disguise text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Characters XML 1.0 cannot carry at all, not even as character references.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -16,11 +24,16 @@ class ReportOptions:
     color: bool = False
     verbose: int = 0  # -1 quiet, 0 normal, 1 verbose
     show_suppressed: bool = False
+    # Pinned by golden tests so that reports do not change with every release.
+    tool_version: str = __version__
+    # Absolute URI of the scanned repository (SARIF versionControlProvenance), when known.
+    repository_uri: str | None = None
 
 
 def printable(text: str) -> str:
-    """Escape control characters (terminal escapes, bidi overrides) in names and lines from
-    scanned content so a hostile file name cannot rewrite the user's terminal."""
+    """Escape control characters (terminal escapes, newlines, bidi overrides) in names and lines
+    from scanned content so a hostile file name cannot rewrite the user's terminal or forge
+    extra report lines."""
     text = safe_text(text)
     return _CONTROL.sub(
         lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 256 else f"\\u{ord(m.group(0)):04x}", text
@@ -42,6 +55,22 @@ def safe_text(text: str) -> str:
 
 def _all_escapes(text: str) -> bool:
     return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
+
+
+def xml_text(text: str) -> str:
+    """Text an XML 1.0 document can hold: controls escaped as for a terminal, and the few code
+    points XML forbids outright (U+FFFE, U+FFFF) spelled out. ElementTree escapes ``&<>"``."""
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group(0)):04x}", printable(text))
+
+
+def uri_path(path: str) -> str:
+    """A relative URI reference for a scanned path (SARIF ``artifactLocation.uri``).
+
+    Percent-encodes everything outside RFC 3986's unreserved set and ``/``, so spaces, ``%``,
+    ``#``, ``?`` and ``:`` (which would read as a scheme) keep their meaning. Undecodable bytes
+    kept as surrogate escapes are encoded as the original bytes."""
+    raw = path.replace("\\", "/").encode("utf-8", "surrogateescape")
+    return quote(raw, safe="/-._~!$&'()*+,;=@")
 
 
 def masked_line(finding: Finding, show: bool) -> str:
@@ -66,3 +95,36 @@ def human_bytes(count: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
+
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: wide East Asian characters count two, combining marks none.
+
+    Used to put the ``^^^^`` marker under the secret even when the line before it holds CJK."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def severity_rank(severity: str) -> int:
+    """0 for critical ... 4 for info: sort keys that put the worst first."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
+def utc_stamp(epoch: float, zulu: bool = True) -> str:
+    """``2024-01-02T03:04:05Z`` (SARIF, JUnit) or ``2024-01-02T03:04:05`` (GitLab's pattern)."""
+    stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return stamp + "Z" if zulu else stamp
+
+
+def other_paths(finding: Finding) -> tuple[str, ...]:
+    """Further paths a history audit saw the same blob at."""
+    return finding.other_paths
+
+
+def in_head(finding: Finding) -> bool | None:
+    """Whether HEAD still holds the secret (history audits only; None where unknown)."""
+    return finding.in_head
