@@ -29,8 +29,11 @@ def is_binary(content: bytes) -> bool:
 
 def decode(content: bytes) -> str:
     # Replacement keeps one character per undecodable byte run, so line numbers stay right
-    # and the ASCII secrets in latin-1 or broken UTF-8 files are still found.
-    return content.decode("utf-8", "replace")
+    # and the ASCII secrets in latin-1 or broken UTF-8 files are still found. CRLF becomes LF:
+    # line and column numbers do not change, rules need not care about "\r", and a key block
+    # has the same value (and fingerprint) whichever line endings a checkout uses.
+    text = content.decode("utf-8", "replace")
+    return text.replace("\r\n", "\n") if "\r" in text else text
 
 
 @dataclass
