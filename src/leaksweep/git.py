@@ -9,20 +9,33 @@ network transports so a partial clone's lazy fetch cannot run anything either.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from leaksweep.errors import GitError
 
 # Variables git sets for hooks (or a user sets deliberately) that say *which* repository and
 # index to read. Everything else GIT_* is dropped: GIT_EXTERNAL_DIFF, GIT_SSH_COMMAND, GIT_CONFIG_*...
-KEEP_ENV = frozenset({
-    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_QUARANTINE_PATH", "GIT_NAMESPACE",
-})
+KEEP_ENV = frozenset(
+    {
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_COMMON_DIR",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_QUARANTINE_PATH",
+        "GIT_NAMESPACE",
+    }
+)
 
 SAFE_CONFIG = (
     "core.fsmonitor=false",
@@ -43,18 +56,22 @@ SAFE_CONFIG = (
 
 def safe_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {
-        k: v for k, v in (os.environ if base is None else base).items()
+        k: v
+        for k, v in (os.environ if base is None else base).items()
         if not k.startswith("GIT_") or k in KEEP_ENV
     }
-    env.update({
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_OPTIONAL_LOCKS": "0",  # never take index.lock just to read
-        "GIT_CONFIG_NOSYSTEM": env.get("GIT_CONFIG_NOSYSTEM", "0"),
-        "GIT_NO_REPLACE_OBJECTS": "1",
-        "GIT_ASKPASS": "false",
-        "SSH_ASKPASS": "false",
-        "LC_ALL": "C",
-    })
+    env.update(
+        {
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_OPTIONAL_LOCKS": "0",  # never take index.lock just to read
+            "GIT_CONFIG_NOSYSTEM": env.get("GIT_CONFIG_NOSYSTEM", "0"),
+            "GIT_NO_REPLACE_OBJECTS": "1",
+            "GIT_NO_LAZY_FETCH": "1",  # a partial clone must not fetch (git >= 2.44 honours this)
+            "GIT_ASKPASS": "false",
+            "SSH_ASKPASS": "false",
+            "LC_ALL": "C",
+        }
+    )
     return env
 
 
@@ -65,9 +82,9 @@ def git_executable() -> str:
     return exe
 
 
-def git_command(args: Sequence[str]) -> list[str]:
+def git_command(args: Sequence[str], config: Sequence[str] = SAFE_CONFIG) -> list[str]:
     cmd = [git_executable(), "--no-pager"]
-    for setting in SAFE_CONFIG:
+    for setting in config:
         cmd += ["-c", setting]
     return cmd + list(args)
 
@@ -81,14 +98,17 @@ def run(
     """Run git and capture its output; raise GitError with git's own message on failure."""
     try:
         proc = subprocess.run(
-            git_command(args), cwd=cwd, input=input, capture_output=True,
-            env=safe_env(), check=False,
+            git_command(args),
+            cwd=cwd,
+            input=input,
+            capture_output=True,
+            env=safe_env(),
+            check=False,
         )
     except OSError as exc:
         raise GitError(f"cannot run git: {exc}") from None
     if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {message[-1] if message else proc.returncode}")
+        raise GitError(f"git {args[0]} failed: {_stderr_line(proc.stderr, str(proc.returncode))}")
     return proc
 
 
@@ -108,3 +128,486 @@ def ls_files(directory: Path) -> list[str]:
     names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
     # ls-files lists a path once per stage during a conflicted merge; keep each once.
     return list(dict.fromkeys(n for n in names if n))
+
+
+def _text(raw: bytes) -> str:
+    # Paths and names are bytes to git; surrogateescape keeps undecodable ones round-trippable.
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _stderr_line(raw: bytes, fallback: str) -> str:
+    """git's own complaint: its first fatal/error line (hints and usage follow it)."""
+    lines = [line.strip() for line in raw.decode("utf-8", "replace").splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line.split(":", 1)[1].strip()
+    return lines[-1] if lines else fallback
+
+
+def is_zero(oid: str) -> bool:
+    """git's "no object" id (all zeros): the missing side of an added file or a new branch."""
+    return bool(oid) and set(oid) == {"0"}
+
+
+# ---------------------------------------------------------------- the repository
+
+
+@dataclass(frozen=True, slots=True)
+class RepoInfo:
+    git_dir: Path
+    bare: bool
+    in_work_tree: bool  # False in a bare repository and inside .git
+    shallow: bool
+    head: str | None  # None before the first commit (an unborn branch)
+
+
+def repo_info(cwd: str | Path | None = None) -> RepoInfo:
+    """What kind of repository ``cwd`` is in, with one git process (this runs on every commit)."""
+    proc = run(
+        [
+            "rev-parse",
+            "--is-bare-repository",
+            "--is-inside-work-tree",
+            "--is-shallow-repository",
+            "--absolute-git-dir",
+            "-q",
+            "--verify",
+            "HEAD^{commit}",
+        ],
+        cwd=cwd,
+        check=False,
+    )
+    lines = _text(proc.stdout).split("\n")
+    # Exit 1 with the four answers printed means only HEAD failed to resolve: an unborn branch.
+    if proc.returncode not in (0, 1) or len(lines) < 4:
+        raise GitError(_stderr_line(proc.stderr, "not a git repository"))
+    bare, inside, shallow, git_dir = lines[:4]
+    head = lines[4] if proc.returncode == 0 and len(lines) > 4 and lines[4] else None
+    return RepoInfo(Path(git_dir), bare == "true", inside == "true", shallow == "true", head)
+
+
+def resolve_commit(rev: str, cwd: str | Path | None = None) -> str | None:
+    """The commit ``rev`` names, or None when it names none (unknown ref, missing object)."""
+    proc = run(["rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}"], cwd=cwd, check=False)
+    out = _text(proc.stdout).strip()
+    return out if proc.returncode == 0 and out else None
+
+
+def empty_tree(cwd: str | Path | None = None) -> str:
+    """The id of the empty tree in this repository's hash (SHA-1 or SHA-256), without writing it."""
+    return _text(run(["hash-object", "-t", "tree", "--stdin"], cwd=cwd, input=b"").stdout).strip()
+
+
+def git_path(name: str, cwd: str | Path | None = None, honour_hooks_path: bool = False) -> Path:
+    """``git rev-parse --git-path NAME``, absolute.
+
+    ``honour_hooks_path`` drops our ``core.hooksPath`` override for this one read-only call, so
+    that ``git_path("hooks")`` names the directory git really runs hooks from."""
+    config = [c for c in SAFE_CONFIG if not (honour_hooks_path and c.startswith("core.hooksPath="))]
+    try:
+        proc = subprocess.run(
+            git_command(["rev-parse", "--git-path", name], config=config),
+            cwd=cwd,
+            capture_output=True,
+            env=safe_env(),
+            check=False,
+        )
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc}") from None
+    if proc.returncode != 0:
+        raise GitError(_stderr_line(proc.stderr, "not a git repository"))
+    path = Path(_text(proc.stdout).rstrip("\n"))
+    # Relative answers are relative to where git ran.
+    return path if path.is_absolute() else Path(cwd or Path.cwd()) / path
+
+
+# ---------------------------------------------------------------- streams
+
+
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    try:
+        pipe.write(data)
+        pipe.close()
+    except (BrokenPipeError, ValueError, OSError):
+        pass  # git stopped reading (it failed, or we stopped early); its exit status says why
+
+
+def _split(pipe: IO[bytes], sep: bytes) -> Iterator[bytes]:
+    pending = b""
+    while True:
+        chunk = pipe.read1(1 << 16) if hasattr(pipe, "read1") else pipe.read(1 << 16)
+        if not chunk:
+            break
+        pending += chunk
+        *records, pending = pending.split(sep)
+        yield from records
+    if pending:
+        yield pending
+
+
+class _Process:
+    """One git process whose stdout we stream; stderr goes to a temporary file so a chatty
+    git can never block on a full pipe while we read stdout."""
+
+    def __init__(
+        self,
+        args: Sequence[str],
+        cwd: str | Path | None,
+        stdin: int | IO[bytes] | None = subprocess.DEVNULL,
+    ) -> None:
+        self.args = list(args)
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by finish())
+        try:
+            self.proc = subprocess.Popen(
+                git_command(args),
+                cwd=cwd,
+                stdin=stdin,
+                stdout=subprocess.PIPE,
+                stderr=self.errors,
+                env=safe_env(),
+            )
+        except OSError as exc:
+            self.errors.close()
+            raise GitError(f"cannot run git: {exc}") from None
+
+    @property
+    def stdout(self) -> IO[bytes]:
+        assert self.proc.stdout is not None
+        return self.proc.stdout
+
+    def finish(self, check: bool = True) -> None:
+        """Wait for git; raise GitError with its message if it failed (and ``check``)."""
+        self.stdout.close()
+        if check:
+            code = self.proc.wait()
+        else:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.errors.seek(0)
+        message = self.errors.read()
+        self.errors.close()
+        if check and code != 0:
+            raise GitError(f"git {self.args[0]} failed: {_stderr_line(message, str(code))}")
+
+
+def stream(args: Sequence[str], cwd: str | Path | None = None, input: bytes | None = None) -> Iterator[bytes]:
+    """Run git and yield its NUL-separated output records as they arrive.
+
+    ``input`` is fed from a thread so that neither side can block the other. Stopping early
+    (closing the generator) kills git; a failure raises GitError after the last record."""
+    proc = _Process(args, cwd, subprocess.PIPE if input is not None else subprocess.DEVNULL)
+    writer = None
+    if input is not None:
+        assert proc.proc.stdin is not None
+        writer = threading.Thread(target=_feed, args=(proc.proc.stdin, input), daemon=True)
+        writer.start()
+    finished = False
+    try:
+        yield from _split(proc.stdout, b"\0")
+        finished = True
+    finally:
+        proc.finish(check=finished)
+        if writer is not None:
+            writer.join()
+
+
+# ---------------------------------------------------------------- objects
+
+
+class ObjectTooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+class CatFile:
+    """One long-lived ``git cat-file --batch``: read many objects without a process each.
+
+    Started on the first read, closed by ``close()`` or leaving a ``with`` block."""
+
+    def __init__(self, cwd: str | Path | None = None) -> None:
+        self.cwd = cwd
+        self._proc: _Process | None = None
+
+    def __enter__(self) -> CatFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> _Process:
+        if self._proc is None:
+            self._proc = _Process(["cat-file", "--batch"], self.cwd, subprocess.PIPE)
+        return self._proc
+
+    def read(self, oid: str, max_size: int | None = None) -> bytes | None:
+        """The content of blob ``oid``, or None when the object is missing or not a blob.
+
+        Raises ObjectTooLarge (after skipping its bytes) when it is larger than ``max_size``."""
+        proc = self._start()
+        stdin = proc.proc.stdin
+        assert stdin is not None
+        try:
+            stdin.write(oid.encode("ascii") + b"\n")
+            stdin.flush()
+        except (BrokenPipeError, OSError):
+            self.close(check=True)
+            raise GitError("git cat-file stopped unexpectedly") from None
+        header = proc.stdout.readline()
+        if not header:
+            self.close(check=True)
+            raise GitError("git cat-file stopped unexpectedly")
+        fields = header.split()
+        if len(fields) != 3:  # "<oid> missing" / "<oid> ambiguous"
+            return None
+        kind, size = fields[1], int(fields[2])
+        if kind != b"blob" or (max_size is not None and size > max_size):
+            self._skip(proc.stdout, size + 1)
+            if kind != b"blob":
+                return None
+            raise ObjectTooLarge(size)
+        content = proc.stdout.read(size)
+        proc.stdout.read(1)  # the newline after the content
+        return content
+
+    @staticmethod
+    def _skip(pipe: IO[bytes], count: int) -> None:
+        while count > 0:
+            chunk = pipe.read(min(count, 1 << 20))
+            if not chunk:
+                break
+            count -= len(chunk)
+
+    def close(self, check: bool = False) -> None:
+        if self._proc is not None:
+            proc, self._proc = self._proc, None
+            if proc.proc.stdin is not None:
+                with contextlib.suppress(OSError):
+                    proc.proc.stdin.close()
+            proc.finish(check=check)
+
+
+def read_blobs(oids: Iterable[str], cwd: str | Path | None = None) -> Iterator[tuple[str, bytes | None]]:
+    """Each blob's content, in order, through one ``cat-file --batch --buffer`` that is fed from
+    a thread: the requests run ahead of the answers, so no round trip per object (audits)."""
+    wanted = list(oids)
+    if not wanted:
+        return
+    proc = _Process(["cat-file", "--batch", "--buffer"], cwd, subprocess.PIPE)
+    assert proc.proc.stdin is not None
+    request = "".join(f"{oid}\n" for oid in wanted).encode("ascii")
+    writer = threading.Thread(target=_feed, args=(proc.proc.stdin, request), daemon=True)
+    writer.start()
+    finished = False
+    try:
+        for oid in wanted:
+            fields = proc.stdout.readline().split()
+            if len(fields) != 3:
+                if not fields:
+                    raise GitError("git cat-file stopped unexpectedly")
+                yield oid, None
+                continue
+            size = int(fields[2])
+            content = proc.stdout.read(size)
+            proc.stdout.read(1)
+            yield oid, content if fields[1] == b"blob" else None
+        finished = True
+    finally:
+        proc.finish(check=finished)
+        writer.join()
+
+
+@dataclass(frozen=True, slots=True)
+class ListedObject:
+    oid: str
+    kind: str  # blob, tree, commit, tag; "missing" when the object store lacks it
+    size: int
+    path: str  # the first path rev-list saw it at ("" for commits and tagged objects)
+
+
+def reachable_objects(rev_args: Sequence[str], cwd: str | Path | None = None) -> Iterator[ListedObject]:
+    """Every object reachable from ``rev_args`` (each once), with its type and size.
+
+    ``rev-list --objects`` pipes straight into ``cat-file --batch-check``: no list of a whole
+    history is held in memory. rev-list cuts a path at a newline (it has no -z form in older
+    git); history provenance reports the exact paths later."""
+    lister = _Process(["rev-list", "--objects", *rev_args], cwd)
+    checker = _Process(
+        ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)", "--buffer"],
+        cwd,
+        lister.stdout,
+    )
+    # Only cat-file reads rev-list's output now; if it dies, rev-list gets SIGPIPE, not a hang.
+    lister.stdout.close()
+    finished = False
+    try:
+        for line in _split(checker.stdout, b"\n"):
+            oid, kind, rest = [*line.split(b" ", 2), b"", b""][:3]
+            if kind == b"missing":
+                yield ListedObject(_text(oid), "missing", 0, _text(rest))
+                continue
+            size, _, path = rest.partition(b" ")
+            yield ListedObject(_text(oid), _text(kind), int(size), _text(path))
+        finished = True
+    finally:
+        checker.finish(check=finished)
+        lister.finish(check=finished)
+
+
+# ---------------------------------------------------------------- commits and changes
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    date: str  # strict ISO 8601 author date
+    subject: str
+
+
+_LOG_FORMAT = "%H%x00%P%x00%an%x00%ae%x00%aI%x00%s"
+
+
+def commits(
+    rev_args: Sequence[str], cwd: str | Path | None = None, input: bytes | None = None
+) -> list[Commit]:
+    """Commits with their metadata from one ``rev-list --format`` (parents first when the caller
+    passes ``--reverse``). ``input`` feeds ``--stdin`` for long lists of ids."""
+    proc = run(["rev-list", f"--format={_LOG_FORMAT}", *rev_args], cwd=cwd, input=input)
+    out: list[Commit] = []
+    for line in proc.stdout.split(b"\n"):
+        fields = line.split(b"\0")
+        if len(fields) != 6:  # the "commit <sha>" line rev-list prints before each record
+            continue
+        sha, parents, author, email, date, subject = (f.decode("utf-8", "replace") for f in fields)
+        out.append(Commit(sha, tuple(parents.split()), author, email, date, subject))
+    return out
+
+
+def rev_list(rev_args: Sequence[str], cwd: str | Path | None = None) -> list[str]:
+    return _text(run(["rev-list", *rev_args], cwd=cwd).stdout).split()
+
+
+def reflog(ref: str, cwd: str | Path | None = None) -> list[str]:
+    """The commits ``ref``'s reflog records (each stash entry, for ``refs/stash``); none when the
+    ref or its reflog does not exist."""
+    if resolve_commit(ref, cwd) is None:
+        return []
+    proc = run(["rev-list", "--walk-reflogs", "--end-of-options", ref], cwd=cwd, check=False)
+    return _text(proc.stdout).split() if proc.returncode == 0 else []
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One parent's version of a changed path (a zero ``blob`` when that parent lacks it)."""
+
+    path: str
+    mode: str
+    blob: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A path whose content a commit (or the index) sets, with every parent's version of it.
+
+    ``parents[i].path`` differs from ``path`` when git paired a rename or copy."""
+
+    path: str
+    mode: str
+    blob: str
+    status: str  # one letter per parent: A C D M R T (U while a merge is unresolved)
+    parents: tuple[Side, ...]
+
+    @property
+    def deleted(self) -> bool:
+        return is_zero(self.blob)
+
+    @property
+    def gitlink(self) -> bool:
+        return self.mode == "160000"
+
+
+def parse_raw(records: Iterable[bytes]) -> Iterator[str | Change]:
+    """Parse ``--raw -z`` output, including the combined (``-c --combined-all-paths``) form for
+    merges; yields each commit id line (from ``diff-tree --stdin``) as a str before its changes.
+
+    With -z a path can be any bytes, even a commit-like hex string, so the number of path
+    records is worked out from each header instead of guessed from the text."""
+    it = iter(records)
+    for record in it:
+        if not record.startswith(b":"):
+            if record:
+                yield _text(record).strip()
+            continue
+        nparents = len(record) - len(record.lstrip(b":"))
+        fields = record[nparents:].split(b" ")
+        modes = [_text(f) for f in fields[: nparents + 1]]
+        oids = [_text(f) for f in fields[nparents + 1 : 2 * nparents + 2]]
+        status = _text(fields[2 * nparents + 2])
+        if nparents == 1:
+            letters = status[:1]
+            paths = [_text(next(it))]
+            if letters in ("R", "C"):
+                paths.append(_text(next(it)))
+            sources = [paths[0]]
+        else:
+            letters = status
+            paths = [_text(next(it)) for _ in range(nparents + 1)]
+            sources = paths[:nparents]
+        sides = tuple(Side(sources[i], modes[i], oids[i]) for i in range(nparents))
+        yield Change(paths[-1], modes[-1], oids[-1], letters, sides)
+
+
+DIFF_FLAGS = ("-r", "-z", "--raw", "--no-abbrev", "--no-ext-diff", "--no-textconv", "--no-color")
+
+
+def staged_changes(base: str, cwd: str | Path | None = None) -> list[Change]:
+    """What the index changes relative to the tree-ish ``base`` (renames paired with -M).
+
+    ``--cached`` never looks at the work tree, so no filter, fsmonitor or stat refresh runs;
+    GIT_INDEX_FILE (set by ``git commit -a`` and partial commits) is honoured."""
+    args = ["diff-index", "--cached", *DIFF_FLAGS, "-M", base, "--"]
+    return [c for c in parse_raw(stream(args, cwd)) if isinstance(c, Change)]
+
+
+def commit_changes(shas: Sequence[str], cwd: str | Path | None = None) -> Iterator[tuple[str, list[Change]]]:
+    """For each commit, the paths whose content differs from every parent, with each parent's
+    version: one ``diff-tree --stdin`` for all of them.
+
+    ``-c`` drops a path that equals one parent's version (nothing new can be in it), so a merge
+    lists exactly the paths it changed itself; ``--root`` diffs a root commit (or a shallow
+    clone's boundary) against the empty tree. Commits with no such path are not yielded."""
+    if not shas:
+        return
+    args = ["diff-tree", "--stdin", *DIFF_FLAGS, "-M", "-c", "--combined-all-paths", "--root"]
+    current: str | None = None
+    changes: list[Change] = []
+    for item in parse_raw(stream(args, cwd, input="".join(f"{s}\n" for s in shas).encode("ascii"))):
+        if isinstance(item, str):
+            if current is not None:
+                yield current, changes
+            current, changes = item, []
+        else:
+            changes.append(item)
+    if current is not None:
+        yield current, changes
+
+
+@dataclass(frozen=True, slots=True)
+class TreeEntry:
+    path: str
+    mode: str
+    kind: str  # blob, tree, commit (a gitlink)
+    oid: str
+
+
+def ls_tree(rev: str, cwd: str | Path | None = None) -> list[TreeEntry]:
+    """Every entry of ``rev``'s tree, recursively."""
+    out: list[TreeEntry] = []
+    for record in stream(["ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev], cwd):
+        meta, _, path = record.partition(b"\t")
+        mode, kind, oid = _text(meta).split(" ")
+        out.append(TreeEntry(_text(path), mode, kind, oid))
+    return out
