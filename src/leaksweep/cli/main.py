@@ -22,10 +22,14 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from leaksweep.cli import rules_cmd, scan_cmd
+    from leaksweep.cli import git_cmd, rules_cmd, scan_cmd
 
     cli.add_command(scan_cmd.scan)
     cli.add_command(rules_cmd.rules)
+    cli.add_command(git_cmd.staged)
+    cli.add_command(git_cmd.commits)
+    cli.add_command(git_cmd.history)
+    cli.add_command(git_cmd.hooks)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -42,6 +42,9 @@ def finding_dict(f: Finding, result: ScanResult, show: bool) -> dict[str, Any]:
                 "message": f.commit.message,
             }
         )
+    if f.in_head is not None:  # history audits
+        out["other_paths"] = [safe_text(p) for p in f.other_paths]
+        out["in_head"] = f.in_head
     for key, value in f.extra:
         out[key] = value
     if rule is not None:

@@ -1,0 +1,85 @@
+"""Every blob reachable from the repository's refs, each scanned once.
+
+``--all`` covers branches, tags, remote-tracking refs, HEAD (even detached) and the newest
+stash; older stash entries live only in the stash's reflog, so they are added explicitly. A
+blob is scanned under the first path rev-list saw it at, with no earlier version (everything
+in history counts); which commit introduced it, and where else it lives, is worked out later
+by ``provenance`` for the few blobs that had findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from leaksweep import git
+from leaksweep.errors import LeaksweepError
+from leaksweep.globs import match_path
+from leaksweep.model import Skipped, Target
+from leaksweep.sources import SourceItem
+from leaksweep.sources.gitblob import too_large
+
+MISSING = "object missing from the repository (a partial or damaged clone?)"
+SHALLOW_NOTE = (
+    "this is a shallow clone: history before its boundary is missing, so older secrets are not "
+    "scanned and 'introduced by' may name the boundary commit (run `git fetch --unshallow` for a full audit)"
+)
+
+
+class History:
+    """The history to audit: its starting points, notes about what cannot be scanned, and the
+    blobs as targets."""
+
+    def __init__(
+        self,
+        branches: Sequence[str] = (),
+        since: str | None = None,
+        cwd: str | Path | None = None,
+    ) -> None:
+        self.cwd = cwd
+        self.since = since
+        self.notes: list[str] = []
+        info = git.repo_info(cwd)
+        self.head = info.head
+        if info.shallow:
+            self.notes.append(SHALLOW_NOTE)
+        self.starts = self._starts(branches)
+        self.head_tree = git.ls_tree(self.head, cwd) if self.head else []
+        for entry in self.head_tree:
+            if entry.kind == "commit":
+                self.notes.append(
+                    f"{entry.path} is a submodule (gitlink): its history lives in another repository "
+                    "and was not scanned; audit that repository separately"
+                )
+
+    def _starts(self, branches: Sequence[str]) -> list[str]:
+        """Starting points for rev-list (no --since: provenance walks the same refs in full)."""
+        if branches:
+            for ref in branches:
+                if ref.startswith("-") or git.resolve_commit(ref, self.cwd) is None:
+                    raise LeaksweepError(f"--branch {ref}: no such branch, tag or commit")
+            return ["--end-of-options", *branches, "--"]
+        stash = git.reflog("refs/stash", self.cwd)
+        # The trailing "--" makes git read every argument as a revision, never as a path.
+        return ["--all", "--end-of-options", *dict.fromkeys(stash), "--"]
+
+    def items(self, max_size: int, exclude: Iterable[str] = ()) -> Iterator[SourceItem]:
+        excludes = tuple(exclude)
+        since = [f"--since={self.since}"] if self.since else []
+        wanted: list[tuple[str, str]] = []
+        for obj in git.reachable_objects([*since, *self.starts], self.cwd):
+            path = obj.path or f"<blob {obj.oid[:12]}>"  # a tag pointing straight at a blob
+            if obj.kind == "missing":
+                yield Skipped(path, MISSING, obj.oid)
+            elif obj.kind != "blob" or (excludes and match_path(path, excludes)):
+                continue
+            elif obj.size > max_size:
+                yield Skipped(path, too_large(obj.size, max_size), obj.oid)
+            else:
+                wanted.append((obj.oid, path))
+        paths = dict(wanted)
+        for oid, content in git.read_blobs(paths, self.cwd):
+            if content is None:
+                yield Skipped(paths[oid], MISSING, oid)
+            else:
+                yield Target(path=paths[oid], content=content, blob=oid, origin="history")
