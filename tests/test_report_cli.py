@@ -336,3 +336,19 @@ def test_progress_is_silent_off_a_terminal() -> None:
     bar.update(1, 10**9)
     bar.close()
     assert stream.getvalue() == ""
+
+
+def test_history_shows_the_bar_at_once_on_a_terminal(pack: Path, repo: Repo) -> None:
+    git_cmd = pytest.importorskip("leaksweep.cli.git_cmd")
+    if not hasattr(git_cmd, "history"):
+        pytest.skip("no history command yet")
+    repo.commit("one", a="hello\n")
+    repo.commit("two", **{"b.env": f"k={GH}\n"})
+    args = ["history", "--no-builtin", "--rules", str(pack)]
+    code, terminal, stdout = run_in_pty(args, repo.path, "stderr", _env())
+    assert code == 1, terminal
+    text = terminal.decode("utf-8", "replace")
+    assert CLEAR + "[" in text and " blobs, " in text
+    assert b"1 secret found" in stdout
+    piped = run_cli(*args, cwd=repo.path)
+    assert "\x1b" not in piped.err
