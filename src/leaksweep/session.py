@@ -27,6 +27,8 @@ class ScanResult:
     # Wall-clock start (epoch seconds): reports take their timestamps from here, never from the
     # clock, so the same result always renders the same report.
     started: float = field(default_factory=time.time)
+    # Suppression still to apply once findings are final (see cli.common.suppress_after).
+    pending_suppressor: object = field(default=None, repr=False)
     # True when the main report (jsonl to stdout) was written finding by finding during the scan.
     streamed: bool = False
 
@@ -43,9 +45,13 @@ def run_scan(
     mode: str = "scan",
     on_finding: Callable[[Finding], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    suppress: Callable[[Finding], str | None] | None = None,
 ) -> ScanResult:
     """Scan every target; ``on_finding`` sees each finding as it is made (streamed reports) and
-    ``on_progress`` gets (targets, bytes) so far after each target (the progress bar)."""
+    ``on_progress`` gets (targets, bytes) so far after each target (the progress bar).
+
+    ``suppress`` (inline markers, allowlist, baseline) says why a finding is to be dropped, or
+    None; it runs before ``on_finding`` so a streamed report never shows a suppressed finding."""
     started = time.perf_counter()
     result = ScanResult(rules=detector.rules, mode=mode, started=time.time())
     for item in items:
@@ -64,6 +70,10 @@ def run_scan(
         for rule_id, took in detection.rule_seconds.items():
             result.rule_seconds[rule_id] = result.rule_seconds.get(rule_id, 0.0) + took
         for finding in detection.findings:
+            reason = suppress(finding) if suppress is not None else None
+            if reason is not None:
+                result.dropped.append(Dropped(finding, reason))
+                continue
             result.findings.append(finding)
             if on_finding is not None:
                 on_finding(finding)
@@ -71,3 +81,16 @@ def run_scan(
             on_progress(result.targets, result.bytes)
     result.elapsed = time.perf_counter() - started
     return result
+
+
+def apply_suppression(result: ScanResult, suppress: Callable[[Finding], str | None]) -> None:
+    """Filter findings after the fact (history attaches commits first, which allowlist entries
+    may key on)."""
+    kept = []
+    for finding in result.findings:
+        reason = suppress(finding)
+        if reason is None:
+            kept.append(finding)
+        else:
+            result.dropped.append(Dropped(finding, reason))
+    result.findings = kept

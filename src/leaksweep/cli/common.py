@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import click
 
 from leaksweep import git
+from leaksweep.config import ProjectConfig, load_config
 from leaksweep.detector import Detector
 from leaksweep.errors import EXIT_CLEAN, EXIT_FINDINGS, LeaksweepError
 from leaksweep.fileio import atomic_text
@@ -23,8 +24,9 @@ from leaksweep.report import REPORTERS, ReportOptions, jsonl
 from leaksweep.report.common import printable
 from leaksweep.report.text import summary
 from leaksweep.rules import Rule, load_rules, select
-from leaksweep.session import ScanResult, run_scan
+from leaksweep.session import ScanResult, apply_suppression, run_scan
 from leaksweep.sources import SourceItem
+from leaksweep.suppress import Suppressor, load_allowlist, load_baseline
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
@@ -120,9 +122,29 @@ def scan_options(func: F) -> F:
         click.option(
             "--max-file-size",
             type=SizeType(),
-            default=DEFAULT_MAX_FILE_SIZE,
-            show_default="10MB",
-            help="Skip files larger than this (noted in the report).",
+            default=None,
+            help="Skip files larger than this, noted in the report (default: the config's, else 10MB).",
+        ),
+        click.option(
+            "--config",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Project config (default: .leaksweep.yaml or [tool.leaksweep] at the repository root).",
+        ),
+        click.option(
+            "--allowlist",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Allowlist file (default: the config's, else .leaksweep-allowlist.yaml if present).",
+        ),
+        click.option(
+            "--baseline",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Report only findings not in this baseline (default: the config's, else "
+            ".leaksweep-baseline.json if present).",
+        ),
+        click.option(
+            "--no-inline-allow",
+            is_flag=True,
+            help="Ignore leaksweep:allow comments in the scanned content (for audits).",
         ),
         click.option(
             "--exclude",
@@ -159,6 +181,11 @@ class ScanSettings:
     quiet: bool
     verbose: bool
     color: bool | None
+    config: Path | None = None
+    allowlist: Path | None = None
+    baseline: Path | None = None
+    no_inline_allow: bool = False
+    project: ProjectConfig | None = None
 
     @classmethod
     def from_kwargs(cls, kwargs: dict[str, Any]) -> ScanSettings:
@@ -170,10 +197,43 @@ class ScanSettings:
 
 
 def pop_settings(kwargs: dict[str, Any]) -> ScanSettings:
+    """The command's options merged with the project config: the command line adds to the
+    config's rule packs, disabled rules and excludes, and overrides its scalar settings."""
     settings = ScanSettings.from_kwargs(kwargs)
     for name in ScanSettings.__dataclass_fields__:
         kwargs.pop(name, None)
-    return settings
+    project = project_config(settings.config)
+    return replace(
+        settings,
+        project=project,
+        rule_packs=project.rules + settings.rule_packs,
+        no_builtin=settings.no_builtin or not project.builtin,
+        disable=project.disable + settings.disable,
+        exclude=project.exclude + settings.exclude,
+        max_file_size=(
+            settings.max_file_size
+            if settings.max_file_size is not None
+            else project.max_file_size or DEFAULT_MAX_FILE_SIZE
+        ),
+        allowlist=settings.allowlist or project.allowlist,
+        baseline=settings.baseline or project.baseline,
+        no_inline_allow=settings.no_inline_allow or not project.inline_allow,
+    )
+
+
+def project_config(explicit: Path | None = None) -> ProjectConfig:
+    return load_config(explicit)
+
+
+def make_suppressor(settings: ScanSettings, use_baseline: bool = True) -> Suppressor:
+    """Inline markers, the allowlist and the baseline as one filter (files are read once, here)."""
+    allowlist = load_allowlist(settings.allowlist) if settings.allowlist is not None else []
+    baseline: frozenset[str] = frozenset()
+    if use_baseline and settings.baseline is not None:
+        if not settings.baseline.is_file():
+            raise LeaksweepError("baseline file not found", where=str(settings.baseline))
+        baseline = frozenset(e.fingerprint for e in load_baseline(settings.baseline))
+    return Suppressor(allowlist=allowlist, baseline=baseline, inline=not settings.no_inline_allow)
 
 
 def load_selected_rules(packs: Iterable[Path], no_builtin: bool, disable: Iterable[str]) -> list[Rule]:
@@ -286,14 +346,25 @@ def make_progress(settings: ScanSettings, mode: str, stream: TextIO | None = Non
 
 
 def scan_with_progress(
-    items: Iterable[SourceItem], detector: Detector, settings: ScanSettings, mode: str, stream: bool = True
+    items: Iterable[SourceItem],
+    detector: Detector,
+    settings: ScanSettings,
+    mode: str,
+    stream: bool = True,
+    suppressor: Suppressor | None = None,
 ) -> ScanResult:
     """:func:`run_scan` plus what is seen while it runs: the progress bar on a terminal's standard
     error, and, for ``--format jsonl`` to standard output, each finding's line as it is found (a
     consumer can act on the first secret while a long audit runs).
 
     Pass ``stream=False`` when the findings change after the scan (history attaches provenance)
-    or are filtered later, so that only final findings are ever written."""
+    or are filtered later, so that only final findings are ever written.
+
+    Suppression (inline markers, allowlist, baseline) applies as findings are made, unless
+    ``stream=False``: then the caller applies it with :func:`suppress_after` once the findings
+    are final (history allowlist entries may name the commit that provenance attaches)."""
+    if suppressor is None:
+        suppressor = make_suppressor(settings)
     progress = make_progress(settings, mode)
     on_finding: Callable[[Finding], None] | None = None
     streaming = stream and settings.fmt == "jsonl" and settings.output is None
@@ -307,12 +378,44 @@ def scan_with_progress(
             jsonl.write_finding(finding, lookup, opts, sys.stdout)
 
     try:
-        result = run_scan(items, detector, mode=mode, on_finding=on_finding, on_progress=progress.update)
+        result = run_scan(
+            items,
+            detector,
+            mode=mode,
+            on_finding=on_finding,
+            on_progress=progress.update,
+            suppress=suppressor.reason if stream else None,
+        )
     finally:
         progress.close()  # erase the bar, also on Ctrl-C, before anything else is printed
     result.streamed = streaming
+    result.notes.extend(suppressor.notes())
+    if not stream:
+        result.pending_suppressor = suppressor
     return result
+
+
+def suppress_after(result: ScanResult) -> None:
+    """Apply the suppression that :func:`scan_with_progress` left pending (``stream=False``)."""
+    suppressor = result.pending_suppressor
+    if isinstance(suppressor, Suppressor):
+        apply_suppression(result, suppressor.reason)
+        result.pending_suppressor = None
 
 
 def scan_and_report(items: Iterable[SourceItem], settings: ScanSettings, mode: str) -> int:
     return report(scan_with_progress(items, make_detector(settings), settings, mode), settings)
+
+
+def collect(
+    paths: Iterable[str], settings: ScanSettings, use_baseline: bool = True
+) -> tuple[ScanResult, Suppressor]:
+    """A files scan (as ``leaksweep scan PATHS``) with suppression, for the maintenance commands."""
+    from leaksweep.sources.files import iter_paths
+
+    suppressor = make_suppressor(settings, use_baseline=use_baseline)
+    items = iter_paths(list(paths) or ["."], settings.max_file_size, settings.exclude)
+    detector = make_detector(settings)
+    return scan_with_progress(
+        items, detector, settings, "scan", stream=True, suppressor=suppressor
+    ), suppressor

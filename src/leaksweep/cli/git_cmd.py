@@ -22,6 +22,7 @@ from leaksweep.cli.common import (
     report,
     scan_options,
     scan_with_progress,
+    suppress_after,
 )
 from leaksweep.errors import EXIT_CLEAN, LeaksweepError
 from leaksweep.session import ScanResult
@@ -31,7 +32,9 @@ leaksweep: commit blocked: the staged changes add {count} (listed above, redacte
 To proceed:
   - take the secret out of the file (read it from the environment or a secrets manager), `git add`
     the file again and commit; if the secret ever left this machine, revoke or rotate it too;
-  - if it is not a secret, turn its rule off: `--disable RULE-ID` (with pre-commit, in the hook's args);
+  - if it is not a secret (a test fixture, a documented example), say so where it stands with a
+    `leaksweep:allow` comment on its line, or `leaksweep allow ID --reason "..."` (ID is the finding's
+    id above) to record it in .leaksweep-allowlist.yaml;
   - as a last resort, `git commit --no-verify` skips the hooks for this one commit."""
 
 PUSH_BLOCKED = """\
@@ -40,7 +43,8 @@ To proceed:
   - remove the secret from those commits (`git commit --amend`, or `git rebase -i` for older ones):
     deleting it in a new commit is not enough, the pushed history would still hold it; then revoke
     or rotate it, since it may already have been copied;
-  - if it is not a secret, turn its rule off: `--disable RULE-ID` (with pre-commit, in the hook's args);
+  - if it is not a secret, `leaksweep allow ID --reason "..."` (ID is the finding's id above) records
+    that in .leaksweep-allowlist.yaml, and holds for every commit that carries it;
   - as a last resort, `git push --no-verify` skips the hooks for this one push."""
 
 
@@ -179,6 +183,7 @@ def history(branches: tuple[str, ...], since: str | None, **kwargs: Any) -> int:
     result = scan_with_progress(items, detector, settings, mode="history", stream=False)
     started = time.perf_counter()
     result.findings = provenance.attach(result.findings, source.starts, source.head_tree)
+    suppress_after(result)
     result.elapsed += time.perf_counter() - started
     result.notes[:0] = source.notes
     return report(result, settings)

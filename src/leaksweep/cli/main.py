@@ -22,7 +22,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from leaksweep.cli import git_cmd, rules_cmd, scan_cmd
+    from leaksweep.cli import git_cmd, rules_cmd, scan_cmd, suppress_cmd
 
     cli.add_command(scan_cmd.scan)
     cli.add_command(rules_cmd.rules)
@@ -30,6 +30,9 @@ def _register() -> None:
     cli.add_command(git_cmd.commits)
     cli.add_command(git_cmd.history)
     cli.add_command(git_cmd.hooks)
+    cli.add_command(suppress_cmd.allow)
+    cli.add_command(suppress_cmd.allowlist_group)
+    cli.add_command(suppress_cmd.baseline_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -52,7 +52,8 @@ def summary(result: ScanResult) -> str:
     distinct = len({f.fingerprint for f in result.findings})
     if distinct != len(result.findings):
         head += f" in {distinct} distinct value" + ("" if distinct == 1 else "s")
-    unit = "files" if result.mode in ("scan", "staged") else "blobs"
+    unit = "file" if result.mode in ("scan", "staged") else "blob"
+    unit += "" if result.targets == 1 else "s"
     tail = f"{result.targets} {unit} ({human_bytes(result.bytes)}) scanned in {result.elapsed:.2f}s"
     if result.skipped:
         tail += f", {len(result.skipped)} skipped"
