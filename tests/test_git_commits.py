@@ -130,7 +130,7 @@ def test_the_same_change_on_two_branches_is_scanned_once(repo: Repo, pack: Path)
         repo.commit(f"{branch} adds it", **{"same.env": f"K={aws_key_id(9)}\n"})
     found = scan(repo, pack, "commits", "one", "two", f"^{base}")
     assert len(found.findings) == 1
-    assert "1 blobs" in found.result.err
+    assert "1 blob (" in found.result.err
 
 
 def test_renames_and_deletions_add_nothing(repo: Repo, pack: Path) -> None:
