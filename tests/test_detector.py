@@ -117,8 +117,8 @@ def test_rule_paths_scope_the_rule(tmp_path: Path) -> None:
         "  severity: low\n  remediation: x\n  paths: ['.npmrc']\n"
     )
     rules = load_pack(pack)
-    assert scan("tok_abcdefghij", path="x/.npmrc", rules=rules).findings  # type: ignore[attr-defined]
-    assert not scan("tok_abcdefghij", path="x/app.py", rules=rules).findings  # type: ignore[attr-defined]
+    assert scan("tok_qzkwmfhtrp", path="x/.npmrc", rules=rules).findings  # type: ignore[attr-defined]
+    assert not scan("tok_qzkwmfhtrp", path="x/app.py", rules=rules).findings  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("size", [1, 50_000])

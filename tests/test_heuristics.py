@@ -51,3 +51,36 @@ def test_filter_drops_noise(name: str, secret: str, line: str) -> None:
 def test_random_secrets_pass_every_filter(secret: str) -> None:
     line = f'api_secret = "{secret}"'
     assert {n: f(secret, line, line) for n, f in HEURISTICS.items() if f(secret, line, line)} == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "secret", "line"),
+    [
+        ("fixture", "xoxb-000000000000-0000000000000-xxxxxxxxxxxxxxxxxxxxxxxx", "t"),
+        ("fixture", "AKIAIOSFODNN7EXAMPLE", "t"),
+        ("fixture", "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx", "t"),
+        ("hash", "$2b$12$CWrY.O9L..N4Ctn4rxLymFwm.h4Ta2OWxrD8lpSclVonHfl0RUU0.", "x"),
+        (
+            "hash",
+            "LJqtMUYTvjqm5hyHeMpXxmWles+8rr5jx7V2H2cIcoY=",
+            'SOURCE_CODE_HASH="LJqtMUYTvjqm5hyHeMpXxmWles+8rr5jx7V2H2cIcoY="',
+        ),
+        ("natural-language", "V2VsY29tZSB0byB0aGUgc3RhZ2luZyBjbHVzdGVyLg==", "x"),
+        (
+            "public",
+            "e4fe69f76dcb11845a20938177f500a6",
+            'algolia-search-only-api-key: "e4fe69f76dcb11845a20938177f500a6"',
+        ),
+        ("public", "phc_pSPQkGvl3f8ghiRUCU4aI0yHhxXdWFwXBHiHufjEwZ3", "x"),
+    ],
+)
+def test_more_noise_is_dropped(name: str, secret: str, line: str) -> None:
+    assert verdict(name, secret, line) is not None
+
+
+def test_fixture_filter_leaves_key_blocks_alone() -> None:
+    block = (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAAAAAAAAAA\n"
+        "-----END OPENSSH PRIVATE KEY-----"
+    )
+    assert verdict("fixture", block, "") is None

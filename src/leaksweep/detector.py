@@ -244,6 +244,9 @@ class Detector:
                 subject = index.line_text(index.position(cand.start)[0], limit=10_000)
             if entry.pattern.search(subject, timeout=self.timeout):
                 return f"rule allow-list: {entry.target} matches /{entry.pattern.pattern}/"
+        why = HEURISTICS["fixture"](cand.secret, cand.match_text, "")
+        if why is not None:
+            return f"filter fixture: {why}"
         if rule.filters:
             line = index.line_text(index.position(cand.start)[0], limit=10_000)
             for name in rule.filters:

@@ -8,6 +8,8 @@ None. They are code, not YAML, so they can be tested and listed (``docs/rules.md
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable
 
@@ -86,6 +88,9 @@ _HASH_CONTEXT = re.compile(
     r"(?i)sha(?:1|224|256|384|512)?\b|md5|checksum|digest|integrity|hash|etag|commit|revision|\brev\b"
     r"|fingerprint|\bsum\b|signature_of|content[_-]?id|nonce_hash|h1:"
 )
+_PASSWORD_HASH = re.compile(r"^\$(?:2[abxy]?|argon2(?:id|i|d)|[1356]|apr1|pbkdf2[\w-]*|scrypt)\$")
+_HASH_NAME = re.compile(r"(?i)(?:hash|digest|checksum|sha\d*|md5|fingerprint|integrity|etag)\w{0,10}$")
+_FIXTURE = re.compile(r"([xX0*.#-])\1{7,}|EXAMPLE|0123456789|123456789|abcdefghij|ABCDEFGHIJ")
 _INTEGRITY = re.compile(r"^(?:sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}|h1:[A-Za-z0-9+/]{20,}={0,2})$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _ENCRYPTED = re.compile(
@@ -93,11 +98,14 @@ _ENCRYPTED = re.compile(
     r"^\{cipher\}|^encrypted:|^-----BEGIN PGP MESSAGE"
 )
 _PUBLIC = re.compile(
-    r"^(?:pk_(?:live|test)_|pk\.eyJ|ssh-(?:rsa|ed25519|dss) |ecdsa-sha2-"
+    r"^(?:pk_(?:live|test)_|pk\.eyJ|phc_|ssh-(?:rsa|ed25519|dss) |ecdsa-sha2-"
     r"|AAAAB3NzaC1|AAAAC3NzaC1|AAAAE2VjZHNh)"
     r"|-----BEGIN (?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE|OPENSSH PUBLIC KEY|PGP PUBLIC KEY)"
 )
-_PUBLIC_KEYNAME = re.compile(r"(?i)(?:public|publishable|pub)[_-]?(?:key|token)|client[_-]?id|app[_-]?id")
+_PUBLIC_KEYNAME = re.compile(
+    r"(?i)(?:public|publishable|pub)[_-]?(?:key|token)|client[_-]?id|app[_-]?id|search[_-]?only|site[_-]?key"
+    r"|project[_-]?api[_-]?key|anon(?:ymous)?[_-]?key|measurement[_-]?id|publishable|public"
+)
 _TIMESTAMP = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 )
@@ -195,6 +203,11 @@ def hashes(secret: str, match: str, line: str) -> str | None:
         return "integrity checksum"
     if _TIMESTAMP.match(secret):
         return "a date or timestamp"
+    if _PASSWORD_HASH.match(secret):
+        return "a password hash (bcrypt, argon2, crypt), not the password"
+    name = _NAME.search(_name_before(secret, match, line))
+    if name and _HASH_NAME.search(name.group(1).strip("\"'")):
+        return f"value of {name.group(1)!r}, a hash or checksum field"
     name = _name_before(secret, match, line)
     if _UUID.match(secret) and not re.search(r"(?i)secret|password|api[_-]?key", name):
         return "UUID"
@@ -220,6 +233,40 @@ def public(secret: str, match: str, line: str) -> str | None:
 def natural_language(secret: str, match: str, line: str) -> str | None:
     if _WORDS.match(secret):
         return "words, not a random secret"
+    decoded = _base64_text(secret)
+    if decoded is not None and (
+        any(c in decoded for c in " \n:{=") or (decoded.isalpha() and len(decoded) <= 12)
+    ):
+        return "base64 of plain text or a word, not of a secret"
+    return None
+
+
+def _base64_text(secret: str) -> str | None:
+    """The text a base64 value decodes to, when it is printable text (None otherwise)."""
+    if len(secret) < 8 or len(secret.rstrip("=")) % 4 == 1:
+        return None
+    body = secret + "=" * (-len(secret) % 4)
+    try:
+        raw = (
+            base64.b64decode(body, validate=True)
+            if not set("-_") & set(secret)
+            else (base64.urlsafe_b64decode(body))
+        )
+        text = raw.decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    return text if text and all(c.isprintable() or c in "\n\t\r" for c in text) else None
+
+
+def fixture(secret: str, match: str, line: str) -> str | None:
+    """Applied to every rule: runs of x, 0 or *, EXAMPLE, and counting sequences do not occur in
+    real random tokens (a run of 8 equal characters is about a 62**-7 event), but fill test
+    fixtures and documentation."""
+    if "\n" in secret:
+        return None  # key blocks legitimately hold runs such as AAAAAAAA
+    m = _FIXTURE.search(secret)
+    if m:
+        return f"fixture or placeholder pattern {m.group(0)[:12]!r}"
     return None
 
 
@@ -243,4 +290,5 @@ HEURISTICS: dict[str, Heuristic] = {
     "path": path_like,
     "name": secret_name,
     "needs-digit": needs_digit,
+    "fixture": fixture,
 }
