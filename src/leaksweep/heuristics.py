@@ -205,11 +205,11 @@ def hashes(secret: str, match: str, line: str) -> str | None:
         return "a date or timestamp"
     if _PASSWORD_HASH.match(secret):
         return "a password hash (bcrypt, argon2, crypt), not the password"
-    name = _NAME.search(_name_before(secret, match, line))
-    if name and _HASH_NAME.search(name.group(1).strip("\"'")):
-        return f"value of {name.group(1)!r}, a hash or checksum field"
-    name = _name_before(secret, match, line)
-    if _UUID.match(secret) and not re.search(r"(?i)secret|password|api[_-]?key", name):
+    before = _name_before(secret, match, line)
+    assigned = _NAME.search(before)
+    if assigned and _HASH_NAME.search(assigned.group(1).strip("\"'")):
+        return f"value of {assigned.group(1)!r}, a hash or checksum field"
+    if _UUID.match(secret) and not re.search(r"(?i)secret|password|api[_-]?key", before):
         return "UUID"
     if _HEX.match(secret) and _HASH_CONTEXT.search(line):
         return "hash or checksum (hex digest with hash context)"
