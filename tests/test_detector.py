@@ -61,8 +61,7 @@ def test_secret_already_in_earlier_version_is_not_new() -> None:
 def test_specific_rule_beats_generic_rule_on_the_same_secret() -> None:
     result = scan(f'api_token = "{GH}"\n')
     assert [f.rule_id for f in result.findings] == ["github-pat"]  # type: ignore[attr-defined]
-    assert any("same secret already reported by rule github-pat" in d.reason
-               for d in result.dropped)  # type: ignore[attr-defined]
+    assert any("same secret already reported by rule github-pat" in d.reason for d in result.dropped)  # type: ignore[attr-defined]
 
 
 def test_placeholders_and_low_entropy_are_dropped_with_reasons() -> None:
@@ -97,8 +96,7 @@ def test_keyword_must_be_inside_the_match(tmp_path: Path) -> None:
 def test_catastrophic_regex_is_cut_off_and_reported(tmp_path: Path) -> None:
     pack = tmp_path / "slow.yaml"
     pack.write_text(
-        "- id: slow\n  name: slow\n  regex: '(x+x+)+y'\n  keywords: [x]\n"
-        "  severity: low\n  remediation: x\n"
+        "- id: slow\n  name: slow\n  regex: '(x+x+)+y'\n  keywords: [x]\n  severity: low\n  remediation: x\n"
     )
     detector = Detector(load_pack(pack), timeout=0.2, timeout_per_mb=0.0)
     started = time.monotonic()
@@ -135,3 +133,12 @@ def test_fingerprint_depends_on_rule_and_secret_only() -> None:
     b = scan(f"{GH}", path="b/c.txt").findings[0]  # type: ignore[attr-defined]
     assert a.fingerprint == b.fingerprint
     assert GH not in a.fingerprint
+
+
+def test_a_rejected_specific_rule_neither_hides_nor_lets_in_other_rules() -> None:
+    bad = GH[:-6] + ("000000" if not GH.endswith("000000") else "111111")
+    result = scan(f'api_token = "{bad}"\n')
+    assert result.findings == []  # type: ignore[attr-defined]
+    reasons = {d.finding.rule_id: d.reason for d in result.dropped}  # type: ignore[attr-defined]
+    assert reasons["github-pat"] == "failed validator github-checksum"
+    assert reasons["generic-api-secret"] == "value rejected by the specific rule github-pat"

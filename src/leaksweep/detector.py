@@ -124,20 +124,36 @@ class Detector:
         if not candidates:
             return []
         local = ctx.index if run is None else LineIndex(text)
-        kept, lost = _resolve_overlaps(candidates)
-        for cand, why in lost:
-            result.dropped.append(Dropped(self._finding(ctx, cand, run, chain), why))
-        spans = []
-        for cand in kept:
+        # Filters first, overlaps second: a candidate that its own rule rejects (a failed checksum,
+        # a placeholder) must not take another rule's finding of the same span down with it.
+        # But a value that a specific rule recognised and rejected (a failed checksum, a fixture) is
+        # not reported by a generic rule either.
+        survivors: dict[int, Finding] = {}
+        rejected: list[_Candidate] = []
+        # Specific rules first, so their rejections are known when the generic ones are judged.
+        for index, cand in sorted(enumerate(candidates), key=lambda pair: pair[1].rule.generic):
             finding = self._finding(ctx, cand, run, chain)
             reason = self._rejection(cand, finding, local)
+            if reason is None and cand.rule.generic:
+                loser = next((r for r in rejected if cand.start < r.end and r.start < cand.end), None)
+                if loser is not None:
+                    reason = f"value rejected by the specific rule {loser.rule.id}"
             if reason is None and ctx.seen_before(cand.secret, run):
                 reason = "already present in the earlier version"
             if reason is None:
-                result.findings.append(finding)
-                spans.append((cand.start, cand.end) if run is None else (run.start, run.end))
+                survivors[index] = finding
             else:
                 result.dropped.append(Dropped(finding, reason))
+                if not cand.rule.generic and not reason.startswith("already present"):
+                    rejected.append(cand)
+        kept, lost = _resolve_overlaps([candidates[i] for i in survivors])
+        by_candidate = {id(candidates[i]): f for i, f in survivors.items()}
+        for cand, why in lost:
+            result.dropped.append(Dropped(by_candidate[id(cand)], why))
+        spans = []
+        for cand in kept:
+            result.findings.append(by_candidate[id(cand)])
+            spans.append((cand.start, cand.end) if run is None else (run.start, run.end))
         return spans
 
     def _emit_decoded(
