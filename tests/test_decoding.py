@@ -48,3 +48,28 @@ def test_non_text_and_hex_runs_are_not_decoded() -> None:
     binary = base64.b64encode(bytes(range(256))).decode()
     assert list(encoded_runs(f"x = {binary}")) == []
     assert list(encoded_runs("sha = " + "0123456789abcdef" * 4)) == []
+
+
+def test_kubernetes_secret_value_is_reported_decoded() -> None:
+    value = "b145c6dcc56cda47fad5036cd0616f"
+    encoded = base64.b64encode(value.encode()).decode()
+    (f,) = scan(f"kind: Secret\ndata:\n  plaid_secret: {encoded}\n")
+    assert (f.rule_id, f.secret, f.decoded) == ("generic-api-secret", value, "base64")
+    assert encoded not in f.line_text
+
+
+def test_decoded_specific_finding_replaces_the_generic_one() -> None:
+    encoded = base64.b64encode(GH.encode()).decode()
+    result = Detector(RULES).scan(Target(path="s.yaml", content=f"data:\n  api_token: {encoded}\n".encode()))
+    assert [(f.rule_id, f.secret) for f in result.findings] == [("github-pat", GH)]
+    assert any(d.reason == "reported in decoded form by rule github-pat" for d in result.dropped)
+
+
+def test_percent_encoded_url_password_is_reported_as_the_password() -> None:
+    (f,) = scan("ftp_url = 'ftp://partner:%26%2550Nl5TbT%40ORZn@ftp.example-corp.com/in'\n")
+    assert (f.secret, f.decoded) == ("&%50Nl5TbT@ORZn", "percent")
+
+
+def test_base64_of_words_is_not_a_secret() -> None:
+    encoded = base64.b64encode(b"readonly-service-user").decode()
+    assert scan(f'var cfg={{secretBannerB64:"{encoded}"}};\n') == []

@@ -6,14 +6,16 @@ source (files, stdin, the index, commit ranges, history) gets the same answers f
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from urllib.parse import unquote
 
 from leaksweep.decoding import EncodedRun, encoded_runs
 from leaksweep.entropy import shannon
 from leaksweep.globs import match_path
-from leaksweep.heuristics import HEURISTICS
+from leaksweep.heuristics import HEURISTICS, base64_text
 from leaksweep.model import CONFIDENCES, Dropped, Finding, Skipped, Target, redact
 from leaksweep.rules import Rule
 from leaksweep.textpos import LineIndex
@@ -116,10 +118,10 @@ class Detector:
 
     def _emit(
         self, ctx: _Context, text: str, run: EncodedRun | None, chain: str, result: Detection
-    ) -> list[tuple[int, int]]:
+    ) -> list[tuple[int, int, Finding]]:
         """Findings for ``text`` (the target itself, or decoded text standing at ``run``).
 
-        Returns the spans, in the target's text, of what was reported."""
+        Returns the spans, in the target's text, of what was reported, with the findings."""
         candidates = self._candidates(ctx.target, text, result)
         if not candidates:
             return []
@@ -152,8 +154,11 @@ class Detector:
             result.dropped.append(Dropped(by_candidate[id(cand)], why))
         spans = []
         for cand in kept:
-            result.findings.append(by_candidate[id(cand)])
-            spans.append((cand.start, cand.end) if run is None else (run.start, run.end))
+            finding = by_candidate[id(cand)]
+            if run is None:
+                finding = _decoded_value(finding)
+            result.findings.append(finding)
+            spans.append((cand.start, cand.end, finding) if run is None else (run.start, run.end, finding))
         return spans
 
     def _emit_decoded(
@@ -163,15 +168,25 @@ class Detector:
         depth: int,
         outer: EncodedRun | None,
         chain: str,
-        occupied: list[tuple[int, int]],
+        occupied: list[tuple[int, int, Finding]],
         result: Detection,
     ) -> None:
         for run in encoded_runs(text):
-            if outer is None and any(run.start < e and s < run.end for s, e in occupied):
-                continue  # already reported in its plain form
+            covering = [f for s, e, f in occupied if run.start < e and s < run.end]
+            if covering and (run.kind != "base64" or any("generic" not in f.tags for f in covering)):
+                continue  # already reported in its plain (or URL-decoded) form
             at = run if outer is None else outer
             label = f"{chain}>{run.kind}" if chain else run.kind
-            self._emit(ctx, run.text, at, label, result)
+            found = self._emit(ctx, run.text, at, label, result)
+            if found and covering:
+                # A generic rule saw only "a secret-looking value"; the decoded content says what
+                # it is. Keep the specific finding, drop the generic one with the reason.
+                ids = {id(f) for f in covering}
+                result.findings = [f for f in result.findings if id(f) not in ids]
+                rules = ", ".join(sorted({f.rule_id for _, _, f in found}))
+                result.dropped.extend(
+                    Dropped(f, f"reported in decoded form by rule {rules}") for f in covering
+                )
             if depth < self.decode_depth:
                 self._emit_decoded(ctx, run.text, depth + 1, at, label, [], result)
 
@@ -274,6 +289,37 @@ class Detector:
         if rule.validate and not VALIDATORS[rule.validate](cand.secret):
             return f"failed validator {rule.validate}"
         return None
+
+
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _decoded_value(finding: Finding) -> Finding:
+    """A value that is an encoding of the credential is reported as the credential: a
+    percent-encoded password in a URL (rules tagged connection-string), and a generic rule's base64 of printable text (a Kubernetes
+    Secret ``data:`` value, a base64 env var). That is what a user has to rotate, and its
+    fingerprint then matches the same secret found elsewhere."""
+    secret = finding.secret
+    if "connection-string" in finding.tags and _PERCENT_ESCAPE.search(secret):
+        # A password in a URL is percent-encoded; the credential is what it decodes to. (Only
+        # there: some tokens, such as Twitter's bearer tokens, carry %2B as part of the token.)
+        try:
+            plain = unquote(secret, errors="strict")
+        except UnicodeDecodeError:
+            return finding
+        return _as_decoded(finding, plain, "percent")
+    if "generic" not in finding.tags:
+        return finding
+    text = base64_text(secret)
+    if text is None or len(text) < 8 or any(c.isspace() for c in text):
+        return finding
+    return _as_decoded(finding, text, "base64")
+
+
+def _as_decoded(finding: Finding, plain: str, kind: str) -> Finding:
+    # The encoded form is the secret in another spelling: mask it in the line we keep.
+    line = finding.line_text.replace(finding.secret, redact(finding.secret))
+    return replace(finding, secret=plain, decoded=kind, entropy=round(shannon(plain), 3), line_text=line)
 
 
 ALLOW_MARKER = "leaksweep:allow"

@@ -233,15 +233,17 @@ def public(secret: str, match: str, line: str) -> str | None:
 def natural_language(secret: str, match: str, line: str) -> str | None:
     if _WORDS.match(secret):
         return "words, not a random secret"
-    decoded = _base64_text(secret)
+    decoded = base64_text(secret)
     if decoded is not None and (
-        any(c in decoded for c in " \n:{=") or (decoded.isalpha() and len(decoded) <= 12)
+        any(c in decoded for c in " \n:{=")
+        or (decoded.isalpha() and len(decoded) <= 12)
+        or _WORDS.match(decoded)
     ):
         return "base64 of plain text or a word, not of a secret"
     return None
 
 
-def _base64_text(secret: str) -> str | None:
+def base64_text(secret: str) -> str | None:
     """The text a base64 value decodes to, when it is printable text (None otherwise)."""
     if len(secret) < 8 or len(secret.rstrip("=")) % 4 == 1:
         return None
