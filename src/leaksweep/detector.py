@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Generic, TypeVar
 from urllib.parse import unquote
 
 from leaksweep.decoding import EncodedRun, encoded_runs
@@ -20,6 +21,8 @@ from leaksweep.model import CONFIDENCES, Dropped, Finding, Skipped, Target, reda
 from leaksweep.rules import Rule
 from leaksweep.textpos import LineIndex
 from leaksweep.validators import VALIDATORS
+
+T = TypeVar("T")
 
 # git's own heuristic: a NUL byte in the first 8000 bytes means binary.
 BINARY_SNIFF = 8000
@@ -131,13 +134,13 @@ class Detector:
         # But a value that a specific rule recognised and rejected (a failed checksum, a fixture) is
         # not reported by a generic rule either.
         survivors: dict[int, Finding] = {}
-        rejected: list[_Candidate] = []
+        rejected: _Spans[_Candidate] = _Spans()
         # Specific rules first, so their rejections are known when the generic ones are judged.
         for index, cand in sorted(enumerate(candidates), key=lambda pair: pair[1].rule.generic):
             finding = self._finding(ctx, cand, run, chain)
             reason = self._rejection(cand, finding, local)
             if reason is None and cand.rule.generic:
-                loser = next((r for r in rejected if cand.start < r.end and r.start < cand.end), None)
+                loser = next(iter(rejected.overlapping(cand.start, cand.end)), None)
                 if loser is not None:
                     reason = f"value rejected by the specific rule {loser.rule.id}"
             if reason is None and ctx.seen_before(cand.secret, run):
@@ -147,7 +150,7 @@ class Detector:
             else:
                 result.dropped.append(Dropped(finding, reason))
                 if not cand.rule.generic and not reason.startswith("already present"):
-                    rejected.append(cand)
+                    rejected.add(cand.start, cand.end, cand)
         kept, lost = _resolve_overlaps([candidates[i] for i in survivors])
         by_candidate = {id(candidates[i]): f for i, f in survivors.items()}
         for cand, why in lost:
@@ -171,8 +174,11 @@ class Detector:
         occupied: list[tuple[int, int, Finding]],
         result: Detection,
     ) -> None:
+        spans: _Spans[Finding] = _Spans()
+        for s, e, f in occupied:
+            spans.add(s, e, f)
         for run in encoded_runs(text):
-            covering = [f for s, e, f in occupied if run.start < e and s < run.end]
+            covering = spans.overlapping(run.start, run.end)
             if covering and (run.kind != "base64" or any("generic" not in f.tags for f in covering)):
                 continue  # already reported in its plain (or URL-decoded) form
             at = run if outer is None else outer
@@ -337,6 +343,26 @@ def _inline_marker(index: LineIndex, line: int, span: tuple[int, int]) -> str | 
     return None
 
 
+class _Spans(Generic[T]):
+    """Items by span, indexed by 4 KiB block: an overlap check looks at neighbours only. Scanning
+    a list per check is quadratic on a minified file with thousands of matches."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[int, list[int]] = {}
+        self._items: list[tuple[int, int, T]] = []
+
+    def add(self, start: int, end: int, item: T) -> None:
+        for block in range(start >> 12, (max(end, start + 1) - 1 >> 12) + 1):
+            self._blocks.setdefault(block, []).append(len(self._items))
+        self._items.append((start, end, item))
+
+    def overlapping(self, start: int, end: int) -> list[T]:
+        """The items whose span overlaps [start, end), in the order they were added."""
+        blocks = range(start >> 12, (max(end, start + 1) - 1 >> 12) + 1)
+        near = sorted({i for block in blocks for i in self._blocks.get(block, ())})
+        return [item for s, e, item in (self._items[i] for i in near) if start < e and s < end]
+
+
 def _resolve_overlaps(
     candidates: list[_Candidate],
 ) -> tuple[list[_Candidate], list[tuple[_Candidate, str]]]:
@@ -348,18 +374,18 @@ def _resolve_overlaps(
 
     kept: list[_Candidate] = []
     lost: list[tuple[_Candidate, str]] = []
+    near: _Spans[_Candidate] = _Spans()
     for cand in sorted(candidates, key=rank):
         winner = next(
             (
                 w
-                for w in kept
-                if cand.start < w.end
-                and w.start < cand.end
-                and ((cand.rule.generic and not w.rule.generic) or (cand.start, cand.end) == (w.start, w.end))
+                for w in near.overlapping(cand.start, cand.end)
+                if (cand.rule.generic and not w.rule.generic) or (cand.start, cand.end) == (w.start, w.end)
             ),
             None,
         )
         if winner is None:
+            near.add(cand.start, cand.end, cand)
             kept.append(cand)
         else:
             lost.append((cand, f"same secret already reported by rule {winner.rule.id}"))
