@@ -27,7 +27,7 @@ def test_a_staged_secret_blocks_the_commit_with_advice(repo: Repo, pack: Path) -
     assert "app/settings.py:1:8" in result.out
     assert key not in result.out + result.err  # redacted
     assert "commit blocked" in result.err
-    assert "git commit --no-verify" in result.err and "--disable RULE-ID" in result.err
+    assert "git commit --no-verify" in result.err and "leaksweep allow" in result.err
 
 
 def test_a_secret_already_in_head_is_not_reported_again(repo: Repo, pack: Path) -> None:

@@ -72,7 +72,7 @@ keywords = ["wgt_"]
   [[rules.allowlists]]
   condition = "AND"
   paths = ['''^fixtures/''']
-  regexes = ['''0{8}''']
+  regexes = ['''c0ffee''']
   [[rules.allowlists]]
   commits = ["0123456789abcdef0123456789abcdef01234567"]
   paths = ['''(^|/)testdata/''']
@@ -187,7 +187,7 @@ def plant(root: Path) -> set[tuple[str, str, str]]:
     npm, npm_elsewhere = token(rng, 36), token(rng, 36)
     widget, widget_doc = "wgt_live_" + hexes(rng, 24), "wgt_test_" + hexes(rng, 24)
     widget_stop = "wgt_live_deadbeef" + hexes(rng, 16)
-    widget_testdata, widget_and = "wgt_live_" + hexes(rng, 24), "wgt_live_00000000" + hexes(rng, 16)
+    widget_testdata, widget_and = "wgt_live_" + hexes(rng, 24), "wgt_live_c0ffee" + hexes(rng, 18)
     orbit, orbit_md = (f"orbit-bot-{token(rng, 10, string.digits)}-{token(rng, 24)}" for _ in range(2))
     pair = "acme_id_" + token(rng, 8, string.ascii_lowercase + string.digits)
     files = {

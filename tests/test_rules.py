@@ -36,8 +36,8 @@ GOOD = """\
   severity: high
   remediation: Revoke it at https://acme.invalid/tokens
   examples:
-    - text: 'TOKEN=acme_abcdefghij0123456789'
-      secret: acme_abcdefghij0123456789
+    - text: 'TOKEN=acme_q7kz2mw9xr4tb8np3vhs'
+      secret: acme_q7kz2mw9xr4tb8np3vhs
   negative_examples:
     - 'TOKEN=acme_short'
 """
@@ -78,7 +78,7 @@ def test_good_pack_loads(tmp_path: Path) -> None:
         (lambda t: t.replace("  severity: high\n", "  severity: high\n  entropy: 12\n"), 6, "entropy"),
         (lambda t: t.replace("  severity: high\n", "  severity: high\n  validate: luhn\n"), 6,
          "unknown validator 'luhn'"),
-        (lambda t: t.replace("      secret: acme_abcdefghij0123456789\n", ""), 8, "exactly 'text' and"),
+        (lambda t: t.replace("      secret: acme_q7kz2mw9xr4tb8np3vhs\n", ""), 8, "exactly 'text' and"),
         (lambda t: t.replace("  severity: high\n", "  severity: high\n  allow: {regexes: ['(']}\n"), 6,
          "allow.regexes: invalid regular expression"),
     ],
