@@ -142,3 +142,12 @@ def test_a_rejected_specific_rule_neither_hides_nor_lets_in_other_rules() -> Non
     reasons = {d.finding.rule_id: d.reason for d in result.dropped}  # type: ignore[attr-defined]
     assert reasons["github-pat"] == "failed validator github-checksum"
     assert reasons["generic-api-secret"] == "value rejected by the specific rule github-pat"
+
+
+def test_base58check_validator() -> None:
+    from leaksweep.validators import base58check
+
+    wif = next(r for r in RULES if r.id == "bitcoin-wif-private-key").examples[0].secret
+    assert base58check(wif)
+    assert not base58check(wif[:-1] + ("A" if wif[-1] != "A" else "B"))
+    assert not base58check("0OIl")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import zlib
 from collections.abc import Callable
@@ -74,7 +75,27 @@ def pem_body(secret: str) -> bool:
     return _b64decode(body) is not None or _b64decode(body, urlsafe=True) is not None
 
 
+BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def base58check(secret: str) -> bool:
+    """Base58 with a 4-byte double-SHA-256 checksum (Bitcoin WIF keys, addresses, xprv keys)."""
+    number = 0
+    for char in secret:
+        digit = BASE58.find(char)
+        if digit < 0:
+            return False
+        number = number * 58 + digit
+    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    raw = b"\x00" * (len(secret) - len(secret.lstrip("1"))) + raw
+    if len(raw) < 5:
+        return False
+    payload, check = raw[:-4], raw[-4:]
+    return hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4] == check
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
+    "base58check": base58check,
     "github-checksum": crc32_base62_suffix,
     "jwt": jwt,
     "pem-body": pem_body,
