@@ -73,3 +73,9 @@ def test_percent_encoded_url_password_is_reported_as_the_password() -> None:
 def test_base64_of_words_is_not_a_secret() -> None:
     encoded = base64.b64encode(b"readonly-service-user").decode()
     assert scan(f'var cfg={{secretBannerB64:"{encoded}"}};\n') == []
+
+
+def test_base64_env_blob_after_an_equals_sign() -> None:
+    blob = base64.b64encode(f"REGION=eu\nGITHUB_TOKEN={GH}\nLOG=info\n".encode()).decode()
+    (f,) = scan(f"ENV_FILE_BASE64={blob}\n")
+    assert (f.rule_id, f.secret, f.decoded) == ("github-pat", GH, "base64")

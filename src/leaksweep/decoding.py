@@ -58,7 +58,9 @@ def encoded_runs(text: str) -> Iterator[EncodedRun]:
     for m in _RUN.finditer(text):
         run = m.group(0)
         start, end = m.span()
-        if len(run) > MAX_RUN or (start and text[start - 1] in "=") or (end < len(text) and text[end] == "="):
+        # (A run right after "=" is the common KEY=base64 form; one followed by a third "=" is not
+        # base64 at all.)
+        if len(run) > MAX_RUN or (end < len(text) and text[end] == "="):
             continue
         body = run.rstrip("=")
         standard, urlsafe = any(c in "+/" for c in body), any(c in "-_" for c in body)
