@@ -38,6 +38,8 @@ def verdict(name: str, secret: str, line: str) -> str | None:
         ("path", "config/credentials/prod.json", "secret_file = config/credentials/prod.json"),
         ("path", "arn:aws:iam::aws:policy/IAMUserChangePassword", "x"),
         ("needs-digit", "authorizationScopesList", "token = authorizationScopesList"),
+        ("reference", "-2146893773", "SEC_E_BAD_PASSWORD: int = -2146893773"),
+        ("path", "localhost:22", "password: localhost:22"),
     ],
 )
 def test_filter_drops_noise(name: str, secret: str, line: str) -> None:

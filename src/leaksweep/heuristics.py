@@ -79,6 +79,7 @@ _REFERENCE = re.compile(
 )
 _DOTTED_IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(\))?$")
 _CALL = re.compile(r"^[A-Za-z_$][\w$.]*\(.*\)?$")
+_NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
 _CONSTANT = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _HEX = re.compile(
     r"^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{56}$|^[0-9a-fA-F]{64}$|^[0-9a-fA-F]{96}$"
@@ -114,6 +115,7 @@ _PATHLIKE = re.compile(
     r"^(?:\.{0,2}/|~/|[A-Za-z]:\\|arn:|https?://|file:)|^[\w.-]+(?:/[\w.-]+){2,}/?$|/$|\.(?:json|"
     r"ya?ml|txt|pem|key|crt|cer|p12|pfx|jks|env|ini|cfg|conf|xml|properties|py|js|ts)$"
 )
+_HOST_PORT = re.compile(r"^[A-Za-z0-9.-]{1,253}:\d{1,5}$")
 _WORD_PATH = re.compile(r"^[A-Za-z][\w.-]*(?:/[A-Za-z][\w.-]*)+$")
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$|^[a-z]+(?:[A-Z][a-z0-9]+)+$|^[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+$")
 _NAMES_A_SECRET = ("secret", "password", "passwd", "token", "apikey", "api_key", "api-key", "credential")
@@ -164,6 +166,8 @@ def reference(secret: str, match: str, line: str) -> str | None:
         return "code expression, not a literal"
     if _CONSTANT.match(secret):
         return "constant name, not a value"
+    if _NUMBER.match(secret):
+        return "a number, not a secret"
     if not _quoted(secret, line) and (_IDENTIFIER.match(secret) or secret.isalpha()):
         return "unquoted identifier, not a literal"
     after = _after(secret, line)
@@ -273,8 +277,8 @@ def fixture(secret: str, match: str, line: str) -> str | None:
 
 
 def path_like(secret: str, match: str, line: str) -> str | None:
-    if _PATHLIKE.search(secret):
-        return "a path, file name or URL"
+    if _PATHLIKE.search(secret) or _HOST_PORT.match(secret):
+        return "a path, file name, URL or host:port"
     if "/" in secret and _WORD_PATH.match(secret) and not any(c.isdigit() for c in secret):
         return "a path of words"
     return None
