@@ -51,6 +51,9 @@ class Skipped:
     path: str
     reason: str
     blob: str | None = None
+    # True when the content exists but could not be read (a corrupt or missing git object): the
+    # scan is incomplete, which a clean exit code must not hide.
+    damaged: bool = False
 
 
 def fingerprint(rule_id: str, secret: str) -> str:

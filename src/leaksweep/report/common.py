@@ -40,6 +40,19 @@ def printable(text: str) -> str:
     )
 
 
+# JSON escapes C0 controls itself; with ensure_ascii=False it leaves DEL, the C1 controls (U+009B
+# is a one-character CSI to many terminals), the Unicode line separators and the bidi overrides
+# raw, so `cat report.json` could still drive a terminal.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_text(document: str) -> str:
+    """A JSON document with the characters above written as ``\\uXXXX`` escapes: the same value
+    to any JSON reader, inert on a terminal. They can only occur inside strings, so this is safe
+    on the whole document."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", document)
+
+
 def safe_text(text: str) -> str:
     """Text that encodes as UTF-8: undecodable bytes kept from file names (surrogate escapes)
     become ``\\xNN`` so a hostile name can neither crash a writer nor vanish."""

@@ -13,7 +13,7 @@ import uuid
 from typing import Any, TextIO
 
 from leaksweep.model import Finding
-from leaksweep.report.common import ReportOptions, safe_text, secret_for_output, utc_stamp
+from leaksweep.report.common import ReportOptions, json_text, safe_text, secret_for_output, utc_stamp
 from leaksweep.session import ScanResult
 
 SCHEMA_VERSION = "15.0.7"
@@ -87,11 +87,16 @@ def gitlab_report(result: ScanResult, opts: ReportOptions) -> dict[str, Any]:
             "status": "success",
             "start_time": utc_stamp(result.started, zulu=False),
             "end_time": utc_stamp(result.started + result.elapsed, zulu=False),
-            "messages": [{"level": "warn", "value": safe_text(note)} for note in result.notes],
+            "messages": [{"level": "warn", "value": safe_text(note)} for note in result.notes]
+            + [
+                {"level": "warn", "value": safe_text(f"skipped {s.path}: {s.reason}")}
+                for s in result.skipped
+                if s.damaged
+            ],
         },
     }
 
 
 def write(result: ScanResult, opts: ReportOptions, out: TextIO) -> None:
-    json.dump(gitlab_report(result, opts), out, indent=2, ensure_ascii=False)
+    out.write(json_text(json.dumps(gitlab_report(result, opts), indent=2, ensure_ascii=False)))
     out.write("\n")

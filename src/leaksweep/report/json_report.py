@@ -6,7 +6,7 @@ import json
 from typing import Any, TextIO
 
 from leaksweep.model import Finding
-from leaksweep.report.common import ReportOptions, safe_text, secret_for_output
+from leaksweep.report.common import ReportOptions, json_text, safe_text, secret_for_output
 from leaksweep.session import ScanResult
 
 
@@ -54,5 +54,5 @@ def finding_dict(f: Finding, result: ScanResult, show: bool) -> dict[str, Any]:
 
 def write(result: ScanResult, opts: ReportOptions, out: TextIO) -> None:
     data = [finding_dict(f, result, opts.show_secrets) for f in result.findings]
-    json.dump(data, out, indent=2, ensure_ascii=False)
+    out.write(json_text(json.dumps(data, indent=2, ensure_ascii=False)))
     out.write("\n")

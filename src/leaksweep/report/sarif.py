@@ -16,6 +16,7 @@ from leaksweep.model import Dropped, Finding
 from leaksweep.report.common import (
     ReportOptions,
     in_head,
+    json_text,
     other_paths,
     safe_text,
     secret_for_output,
@@ -172,10 +173,15 @@ def sarif_log(result: ScanResult, opts: ReportOptions) -> dict[str, Any]:
         "startTimeUtc": utc_stamp(result.started),
         "endTimeUtc": utc_stamp(result.started + result.elapsed),
     }
-    if result.notes:
-        invocation["toolExecutionNotifications"] = [
-            {"level": "warning", "message": {"text": safe_text(note)}} for note in result.notes
-        ]
+    notifications = [{"level": "warning", "message": {"text": safe_text(note)}} for note in result.notes]
+    # Content that could not be read is named one by one: the scan of it is missing.
+    notifications += [
+        {"level": "error", "message": {"text": safe_text(f"skipped {s.path}: {s.reason}")}}
+        for s in result.skipped
+        if s.damaged
+    ]
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -197,5 +203,5 @@ def sarif_log(result: ScanResult, opts: ReportOptions) -> dict[str, Any]:
 
 
 def write(result: ScanResult, opts: ReportOptions, out: TextIO) -> None:
-    json.dump(sarif_log(result, opts), out, indent=2, ensure_ascii=False)
+    out.write(json_text(json.dumps(sarif_log(result, opts), indent=2, ensure_ascii=False)))
     out.write("\n")

@@ -38,8 +38,16 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def read_file(path: Path, shown: str, root: Path, max_size: int) -> SourceItem:
-    """One file as a Target, or a Skipped saying why not."""
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_file(
+    path: Path, shown: str, root: Path, max_size: int, parents: dict[Path, bool] | None = None
+) -> SourceItem:
+    """One file as a Target, or a Skipped saying why not.
+
+    ``parents`` caches, per folder, whether it really lies inside ``root``: git lists paths from
+    its index, and a hostile tree can hold ``d/passwd`` where ``d`` is a symlink to ``/etc``."""
     try:
         info = path.lstat()
     except OSError as exc:
@@ -55,16 +63,40 @@ def read_file(path: Path, shown: str, root: Path, max_size: int) -> SourceItem:
         return Skipped(shown, "symlink (its target is scanned where it lives)")
     if not stat.S_ISREG(info.st_mode):
         return Skipped(shown, "not a regular file")
+    if not _parent_inside(path.parent, root, parents):
+        return Skipped(shown, "inside a symlinked folder pointing outside the scanned tree")
     if info.st_size > max_size:
         return Skipped(shown, f"larger than --max-file-size ({info.st_size} > {max_size} bytes)")
     try:
-        with open(path, "rb") as handle:
+        # O_NOFOLLOW and O_NONBLOCK: a file swapped for a symlink or a FIFO since lstat() is
+        # refused rather than followed out of the tree or left to block the scan.
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    except OSError as exc:
+        return Skipped(shown, f"unreadable: {exc.strerror or exc}")
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return Skipped(shown, "not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             content = handle.read(max_size + 1)
     except OSError as exc:
         return Skipped(shown, f"unreadable: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
     if len(content) > max_size:  # grew since stat
         return Skipped(shown, f"larger than --max-file-size ({max_size} bytes)")
     return Target(path=shown, content=content, origin="file")
+
+
+def _parent_inside(folder: Path, root: Path, cache: dict[Path, bool] | None) -> bool:
+    if cache is not None and folder in cache:
+        return cache[folder]
+    try:
+        inside = _inside(folder.resolve(strict=True), root)
+    except (OSError, RuntimeError):
+        inside = False
+    if cache is not None:
+        cache[folder] = inside
+    return inside
 
 
 def _walk(directory: Path) -> Iterator[Path]:
@@ -102,7 +134,7 @@ def iter_paths(
     """Targets for files and folders named on the command line (not ``-``)."""
     cwd = Path.cwd() if cwd is None else cwd
     excludes = tuple(exclude)
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for raw in paths:
         given = Path(raw)
         absolute = given if given.is_absolute() else cwd / given
@@ -115,16 +147,21 @@ def iter_paths(
         else:
             root = absolute.parent.resolve()
             candidates = [absolute]
+        parents: dict[Path, bool] = {}
         for path in candidates:
             shown = display_path(path, cwd)
-            rel = display_path(path, absolute) if path != absolute else path.name
-            if excludes and (match_path(shown, excludes) or match_path(rel, excludes)):
+            # The path relative to the named folder is needed only to match excludes: computing
+            # it for every file cost a third of a 100,000-file scan.
+            if excludes and (
+                match_path(shown, excludes)
+                or match_path(display_path(path, absolute) if path != absolute else path.name, excludes)
+            ):
                 continue
-            key = Path(os.path.abspath(path))
+            key = os.path.abspath(path)
             if key in seen:
                 continue
             seen.add(key)
-            yield read_file(path, shown, root, max_size)
+            yield read_file(path, shown, root, max_size, parents)
 
 
 def read_stdin(name: str, max_size: int, stream: BinaryIO | None = None) -> SourceItem:
