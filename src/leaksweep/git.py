@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -75,11 +76,42 @@ def safe_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+# `rev-parse --end-of-options` (how every revision we pass is kept from reading as an option)
+# arrived in git 2.30.
+MIN_GIT = (2, 30)
+_checked: dict[str, str] = {}  # PATH -> the git found on it, once its version passed
+
+
 def git_executable() -> str:
+    """The git on PATH, checked once per process to be new enough: an old git would fail later
+    with an obscure usage message, or worse, read an option as a revision."""
+    search = os.environ.get("PATH", os.defpath)
+    exe = _checked.get(search)
+    if exe is not None:
+        return exe
     exe = shutil.which("git")
     if exe is None:
-        raise GitError("git was not found on PATH; leaksweep needs git 2.25 or newer")
+        raise GitError(f"git was not found on PATH; leaksweep needs git {_dotted(MIN_GIT)} or newer")
+    try:
+        proc = subprocess.run(
+            [exe, "--version"], capture_output=True, env=safe_env(), check=False, timeout=60
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise GitError(f"cannot run git ({exe}): {exc}") from None
+    found = re.search(rb"(\d+)\.(\d+)", proc.stdout)
+    if proc.returncode != 0 or found is None:
+        raise GitError(f"{exe} --version failed: is it git? leaksweep needs git {_dotted(MIN_GIT)} or newer")
+    version = (int(found.group(1)), int(found.group(2)))
+    if version < MIN_GIT:
+        raise GitError(
+            f"git {_dotted(version)} ({exe}) is too old: leaksweep needs git {_dotted(MIN_GIT)} or newer"
+        )
+    _checked[search] = exe
     return exe
+
+
+def _dotted(version: tuple[int, int]) -> str:
+    return ".".join(str(part) for part in version)
 
 
 def git_command(args: Sequence[str], config: Sequence[str] = SAFE_CONFIG) -> list[str]:
@@ -275,8 +307,9 @@ class _Process:
         assert self.proc.stdout is not None
         return self.proc.stdout
 
-    def finish(self, check: bool = True) -> None:
-        """Wait for git; raise GitError with its message if it failed (and ``check``)."""
+    def finish(self, check: bool = True) -> str:
+        """Wait for git; raise GitError with its message if it failed (and ``check``). Returns
+        git's complaint (its first fatal/error line), empty when it said nothing."""
         self.stdout.close()
         if check:
             code = self.proc.wait()
@@ -288,6 +321,7 @@ class _Process:
         self.errors.close()
         if check and code != 0:
             raise GitError(f"git {self.args[0]} failed: {_stderr_line(message, str(code))}")
+        return _stderr_line(message, "") if message.strip() else ""
 
 
 def stream(args: Sequence[str], cwd: str | Path | None = None, input: bytes | None = None) -> Iterator[bytes]:
@@ -320,6 +354,25 @@ class ObjectTooLarge(Exception):
         self.size = size
 
 
+class ObjectUnreadable(Exception):
+    """git could not produce an object it listed: a corrupt loose object or pack, or a blob a
+    partial clone never fetched (we forbid the lazy fetch). ``message`` is git's own words."""
+
+    def __init__(self, oid: str, message: str) -> None:
+        super().__init__(oid, message)
+        self.oid = oid
+        self.message = message
+
+
+def unreadable_reason(oid: str, message: str | None = None) -> str:
+    """Why an object was not scanned, naming it, for the report's skipped list."""
+    said = f": git says {message!r}" if message else ""
+    return (
+        f"object {oid} could not be read{said} (a damaged repository, or a partial clone that never "
+        "fetched it: leaksweep does not fetch; `git fsck` names the damage)"
+    )
+
+
 class CatFile:
     """One long-lived ``git cat-file --batch``: read many objects without a process each.
 
@@ -343,7 +396,10 @@ class CatFile:
     def read(self, oid: str, max_size: int | None = None) -> bytes | None:
         """The content of blob ``oid``, or None when the object is missing or not a blob.
 
-        Raises ObjectTooLarge (after skipping its bytes) when it is larger than ``max_size``."""
+        Raises ObjectTooLarge (after skipping its bytes) when it is larger than ``max_size``, and
+        ObjectUnreadable when git dies on this object (a corrupt object, or a partial clone's
+        missing blob, which git < 2.44 treats as fatal): the next read starts a fresh git, so
+        one bad object costs only itself."""
         proc = self._start()
         stdin = proc.proc.stdin
         assert stdin is not None
@@ -351,32 +407,54 @@ class CatFile:
             stdin.write(oid.encode("ascii") + b"\n")
             stdin.flush()
         except (BrokenPipeError, OSError):
-            self.close(check=True)
-            raise GitError("git cat-file stopped unexpectedly") from None
+            # It died after the previous answer; give this request one fresh process.
+            self._died()
+            proc = self._start()
+            stdin = proc.proc.stdin
+            assert stdin is not None
+            try:
+                stdin.write(oid.encode("ascii") + b"\n")
+                stdin.flush()
+            except (BrokenPipeError, OSError):
+                raise ObjectUnreadable(oid, self._died()) from None
         header = proc.stdout.readline()
         if not header:
-            self.close(check=True)
-            raise GitError("git cat-file stopped unexpectedly")
+            raise ObjectUnreadable(oid, self._died())
         fields = header.split()
         if len(fields) != 3:  # "<oid> missing" / "<oid> ambiguous"
             return None
         kind, size = fields[1], int(fields[2])
         if kind != b"blob" or (max_size is not None and size > max_size):
-            self._skip(proc.stdout, size + 1)
+            if not self._skip(proc.stdout, size + 1):
+                raise ObjectUnreadable(oid, self._died())
             if kind != b"blob":
                 return None
             raise ObjectTooLarge(size)
         content = proc.stdout.read(size)
+        if len(content) < size:  # git printed the header, then failed to inflate the object
+            raise ObjectUnreadable(oid, self._died())
         proc.stdout.read(1)  # the newline after the content
         return content
 
+    def _died(self) -> str:
+        """Reap a cat-file that stopped; its message says why."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return ""
+        if proc.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.proc.stdin.close()
+        return proc.finish(check=False)
+
     @staticmethod
-    def _skip(pipe: IO[bytes], count: int) -> None:
+    def _skip(pipe: IO[bytes], count: int) -> bool:
+        """Read past ``count`` bytes without keeping them; False if the stream ended first."""
         while count > 0:
             chunk = pipe.read(min(count, 1 << 20))
             if not chunk:
-                break
+                return False
             count -= len(chunk)
+        return True
 
     def close(self, check: bool = False) -> None:
         if self._proc is not None:
@@ -387,34 +465,55 @@ class CatFile:
             proc.finish(check=check)
 
 
-def read_blobs(oids: Iterable[str], cwd: str | Path | None = None) -> Iterator[tuple[str, bytes | None]]:
+def read_blobs(
+    oids: Iterable[str], cwd: str | Path | None = None, errors: dict[str, str] | None = None
+) -> Iterator[tuple[str, bytes | None]]:
     """Each blob's content, in order, through one ``cat-file --batch --buffer`` that is fed from
-    a thread: the requests run ahead of the answers, so no round trip per object (audits)."""
-    wanted = list(oids)
-    if not wanted:
-        return
-    proc = _Process(["cat-file", "--batch", "--buffer"], cwd, subprocess.PIPE)
-    assert proc.proc.stdin is not None
-    request = "".join(f"{oid}\n" for oid in wanted).encode("ascii")
-    writer = threading.Thread(target=_feed, args=(proc.proc.stdin, request), daemon=True)
-    writer.start()
-    finished = False
-    try:
-        for oid in wanted:
-            fields = proc.stdout.readline().split()
-            if len(fields) != 3:
+    a thread: the requests run ahead of the answers, so no round trip per object (audits).
+
+    None stands for an object that is missing, not a blob, or unreadable. When git dies on an
+    object (corrupt, or a partial clone's missing blob), that object is yielded as None, git's
+    message is put in ``errors[oid]``, and a fresh cat-file carries on with the rest."""
+    remaining = list(oids)
+    while remaining:
+        proc = _Process(["cat-file", "--batch", "--buffer"], cwd, subprocess.PIPE)
+        assert proc.proc.stdin is not None
+        request = "".join(f"{oid}\n" for oid in remaining).encode("ascii")
+        writer = threading.Thread(target=_feed, args=(proc.proc.stdin, request), daemon=True)
+        writer.start()
+        done = 0  # answers fully read
+        outcome = "stopped"  # "finished" | "died" | "stopped" (the consumer closed us early)
+        try:
+            for oid in remaining:
+                fields = proc.stdout.readline().split()
                 if not fields:
-                    raise GitError("git cat-file stopped unexpectedly")
-                yield oid, None
-                continue
-            size = int(fields[2])
-            content = proc.stdout.read(size)
-            proc.stdout.read(1)
-            yield oid, content if fields[1] == b"blob" else None
-        finished = True
-    finally:
-        proc.finish(check=finished)
-        writer.join()
+                    outcome = "died"
+                    break
+                if len(fields) != 3:
+                    done += 1
+                    yield oid, None
+                    continue
+                size = int(fields[2])
+                content = proc.stdout.read(size)
+                if len(content) < size:
+                    outcome = "died"
+                    break
+                proc.stdout.read(1)
+                done += 1
+                yield oid, content if fields[1] == b"blob" else None
+            else:
+                outcome = "finished"
+        finally:
+            message = proc.finish(check=outcome == "finished")
+            writer.join()
+        if outcome != "died":
+            return
+        # The object git was answering when it stopped is the one it could not read.
+        bad = remaining[done]
+        if errors is not None:
+            errors[bad] = message
+        yield bad, None
+        remaining = remaining[done + 1 :]
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,8 +529,13 @@ def reachable_objects(rev_args: Sequence[str], cwd: str | Path | None = None) ->
 
     ``rev-list --objects`` pipes straight into ``cat-file --batch-check``: no list of a whole
     history is held in memory. rev-list cuts a path at a newline (it has no -z form in older
-    git); history provenance reports the exact paths later."""
-    lister = _Process(["rev-list", "--objects", *rev_args], cwd)
+    git); history provenance reports the exact paths later.
+
+    ``--missing=print`` lets rev-list go on past objects the repository lacks (a partial clone's
+    unfetched blobs; asking for them would try a fetch, which we forbid) and list them as
+    ``?OID``. Missing and unreadable objects come last, as kind "missing", with the path they
+    have in the history where one can be found."""
+    lister = _Process(["rev-list", "--objects", "--missing=print", *rev_args], cwd)
     checker = _Process(
         ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)", "--buffer"],
         cwd,
@@ -440,11 +544,14 @@ def reachable_objects(rev_args: Sequence[str], cwd: str | Path | None = None) ->
     # Only cat-file reads rev-list's output now; if it dies, rev-list gets SIGPIPE, not a hang.
     lister.stdout.close()
     finished = False
+    missing: list[str] = []
     try:
         for line in _split(checker.stdout, b"\n"):
             oid, kind, rest = [*line.split(b" ", 2), b"", b""][:3]
             if kind == b"missing":
-                yield ListedObject(_text(oid), "missing", 0, _text(rest))
+                # cat-file echoes only the name for these: "?OID missing" from rev-list's list of
+                # absent objects, "OID missing" for one it listed but git cannot read.
+                missing.append(_text(oid).lstrip("?"))
                 continue
             size, _, path = rest.partition(b" ")
             yield ListedObject(_text(oid), _text(kind), int(size), _text(path))
@@ -452,6 +559,26 @@ def reachable_objects(rev_args: Sequence[str], cwd: str | Path | None = None) ->
     finally:
         checker.finish(check=finished)
         lister.finish(check=finished)
+    if missing:
+        paths = _object_paths(rev_args, set(missing), cwd)
+        for absent in dict.fromkeys(missing):
+            yield ListedObject(absent, "missing", 0, paths.get(absent, ""))
+
+
+def _object_paths(rev_args: Sequence[str], oids: set[str], cwd: str | Path | None) -> dict[str, str]:
+    """A path each of ``oids`` has in the history, so a damaged or unfetched blob is reported by
+    its file name. A second walk over the commits' changes (trees only, no blob is read), made
+    only when objects are missing; a blob no commit adds (a tag pointing at it) has none."""
+    found: dict[str, str] = {}
+    with contextlib.suppress(GitError):
+        shas = rev_list(["--reverse", *rev_args], cwd)
+        for _, changes in commit_changes(shas, cwd):
+            for change in changes:
+                if change.blob in oids and change.blob not in found:
+                    found[change.blob] = change.path
+            if len(found) == len(oids):
+                break
+    return found
 
 
 # ---------------------------------------------------------------- commits and changes
@@ -561,6 +688,33 @@ def parse_raw(records: Iterable[bytes]) -> Iterator[str | Change]:
 
 
 DIFF_FLAGS = ("-r", "-z", "--raw", "--no-abbrev", "--no-ext-diff", "--no-textconv", "--no-color")
+_partial: dict[str, bool] = {}
+
+
+def is_partial_clone(cwd: str | Path | None = None) -> bool:
+    """Whether the repository is a partial clone (blobs may be missing: never fetched). Asked
+    once per repository and process."""
+    key = str(Path(cwd or ".").resolve())
+    if key not in _partial:
+        # extensions.partialClone names the promisor remote; git >= 2.28 marks it with
+        # remote.<name>.promisor instead.
+        pattern = r"^extensions\.partialclone$|^remote\..*\.promisor$"
+        proc = run(["config", "-z", "--get-regexp", pattern], cwd=cwd, check=False)
+        partial = False
+        for record in proc.stdout.split(b"\0"):
+            name, _, value = record.partition(b"\n")
+            named = name.lower() == b"extensions.partialclone" and bool(value.strip())
+            partial = partial or named or value.strip().lower() in (b"true", b"yes", b"on", b"1")
+        _partial[key] = partial
+    return _partial[key]
+
+
+def _renames(cwd: str | Path | None) -> str:
+    """Rename detection: similarity (-M) needs both blobs' content, which a partial clone may not
+    have, and asking for it would try a fetch (forbidden: diff-tree then dies). There, only
+    exact renames (same blob) are paired; an edited rename then reads as an added file, which
+    can only report more, never less."""
+    return "-M100%" if is_partial_clone(cwd) else "-M"
 
 
 def staged_changes(base: str, cwd: str | Path | None = None) -> list[Change]:
@@ -568,7 +722,7 @@ def staged_changes(base: str, cwd: str | Path | None = None) -> list[Change]:
 
     ``--cached`` never looks at the work tree, so no filter, fsmonitor or stat refresh runs;
     GIT_INDEX_FILE (set by ``git commit -a`` and partial commits) is honoured."""
-    args = ["diff-index", "--cached", *DIFF_FLAGS, "-M", base, "--"]
+    args = ["diff-index", "--cached", *DIFF_FLAGS, _renames(cwd), base, "--"]
     return [c for c in parse_raw(stream(args, cwd)) if isinstance(c, Change)]
 
 
@@ -581,7 +735,7 @@ def commit_changes(shas: Sequence[str], cwd: str | Path | None = None) -> Iterat
     clone's boundary) against the empty tree. Commits with no such path are not yielded."""
     if not shas:
         return
-    args = ["diff-tree", "--stdin", *DIFF_FLAGS, "-M", "-c", "--combined-all-paths", "--root"]
+    args = ["diff-tree", "--stdin", *DIFF_FLAGS, _renames(cwd), "-c", "--combined-all-paths", "--root"]
     current: str | None = None
     changes: list[Change] = []
     for item in parse_raw(stream(args, cwd, input="".join(f"{s}\n" for s in shas).encode("ascii"))):

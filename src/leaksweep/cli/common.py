@@ -15,8 +15,9 @@ import click
 
 from leaksweep import git
 from leaksweep.config import ProjectConfig, load_config
+from leaksweep.config import parse_size as config_size
 from leaksweep.detector import Detector
-from leaksweep.errors import EXIT_CLEAN, EXIT_FINDINGS, LeaksweepError
+from leaksweep.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, LeaksweepError
 from leaksweep.fileio import atomic_text
 from leaksweep.model import Finding
 from leaksweep.progress import Progress
@@ -30,16 +31,14 @@ from leaksweep.suppress import Suppressor, load_allowlist, load_baseline
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?i?b?)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
 def parse_size(text: str) -> int:
-    m = _SIZE_RE.match(text)
-    if not m:
-        raise click.BadParameter(f"{text!r} is not a size such as 500000, 512KB or 10MB")
-    unit = (m.group(2) or "").lower()[:1]
-    return int(float(m.group(1)) * _UNITS[unit])
+    # One parser with the config's, bounded: a 400-digit size is an error, not a crash.
+    size = config_size(text)
+    if size is None:
+        raise click.BadParameter(f"{text[:40]!r} is not a size such as 500000, 512KB or 10MB (at most 4GB)")
+    return size
 
 
 class ReportSpec(click.ParamType):  # type: ignore[type-arg]
@@ -309,7 +308,16 @@ def report(result: ScanResult, settings: ScanSettings) -> int:
     """Write the report(s) and map the outcome to an exit code (0 clean, 1 findings).
 
     When the main report already went to standard output finding by finding (``--format jsonl``,
-    see :func:`scan_with_progress`), only the ``--report`` files remain to be written."""
+    see :func:`scan_with_progress`), only the ``--report`` files remain to be written.
+
+    Content that could not be read (a corrupt or missing git object) makes the scan incomplete:
+    every report says so, and without findings the exit code is 2, never a clean 0."""
+    damaged = sum(1 for s in result.skipped if s.damaged)
+    if damaged:
+        result.notes.append(
+            f"{damaged} object(s) could not be read and were not scanned (listed as skipped): "
+            "the scan is incomplete"
+        )
     to_terminal = settings.output is None
     opts = report_options(settings, result, color=to_terminal and _use_color(settings, sys.stdout))
     reporter = REPORTERS[settings.fmt]
@@ -329,7 +337,9 @@ def report(result: ScanResult, settings: ScanSettings) -> int:
         click.echo(summary(result), err=True)
         for note in result.notes:
             click.echo(f"warning: {printable(note)}", err=True)
-    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+    if result.findings:
+        return EXIT_FINDINGS
+    return EXIT_USAGE if damaged else EXIT_CLEAN
 
 
 def make_progress(settings: ScanSettings, mode: str, stream: TextIO | None = None) -> Progress:

@@ -48,8 +48,10 @@ class BlobReader:
             content = self._read(oid)
         except git.ObjectTooLarge as exc:
             return Skipped(path, too_large(exc.size, self.max_size), oid)
+        except git.ObjectUnreadable as exc:
+            return Skipped(path, git.unreadable_reason(oid, exc.message), oid, damaged=True)
         if content is None:
-            return Skipped(path, "object missing from the repository (a partial or damaged clone?)", oid)
+            return Skipped(path, git.unreadable_reason(oid), oid, damaged=True)
         return content
 
     def earlier(self, oids: Iterable[str]) -> tuple[bytes, ...]:
@@ -59,7 +61,7 @@ class BlobReader:
         for oid in dict.fromkeys(oids):
             try:
                 content = self._read(oid)
-            except git.ObjectTooLarge:
+            except (git.ObjectTooLarge, git.ObjectUnreadable):
                 continue
             if content is not None:
                 out.append(content)

@@ -19,7 +19,6 @@ from leaksweep.model import Skipped, Target
 from leaksweep.sources import SourceItem
 from leaksweep.sources.gitblob import too_large
 
-MISSING = "object missing from the repository (a partial or damaged clone?)"
 SHALLOW_NOTE = (
     "this is a shallow clone: history before its boundary is missing, so older secrets are not "
     "scanned and 'introduced by' may name the boundary commit (run `git fetch --unshallow` for a full audit)"
@@ -70,7 +69,7 @@ class History:
         for obj in git.reachable_objects([*since, *self.starts], self.cwd):
             path = obj.path or f"<blob {obj.oid[:12]}>"  # a tag pointing straight at a blob
             if obj.kind == "missing":
-                yield Skipped(path, MISSING, obj.oid)
+                yield Skipped(path, git.unreadable_reason(obj.oid), obj.oid, damaged=True)
             elif obj.kind != "blob" or (excludes and match_path(path, excludes)):
                 continue
             elif obj.size > max_size:
@@ -78,8 +77,9 @@ class History:
             else:
                 wanted.append((obj.oid, path))
         paths = dict(wanted)
-        for oid, content in git.read_blobs(paths, self.cwd):
+        errors: dict[str, str] = {}
+        for oid, content in git.read_blobs(paths, self.cwd, errors):
             if content is None:
-                yield Skipped(paths[oid], MISSING, oid)
+                yield Skipped(paths[oid], git.unreadable_reason(oid, errors.get(oid)), oid, damaged=True)
             else:
                 yield Target(path=paths[oid], content=content, blob=oid, origin="history")
