@@ -14,20 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from leaksweep.errors import LeaksweepError
-from leaksweep.yamlsrc import LMap, load_yaml
+from leaksweep.yamlsrc import MAX_BYTES, LMap, decode_utf8, load_yaml, read_bounded, short_repr
 
 CONFIG_NAME = ".leaksweep.yaml"
 ALLOWLIST_NAME = ".leaksweep-allowlist.yaml"
 BASELINE_NAME = ".leaksweep-baseline.json"
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+# Files are read whole, so a limit beyond this is a typo (or a hostile config), not a wish.
+MAX_SIZE_LIMIT = 4 * 1024**3
 
 KEYS = {
     "rules": "list of rule pack paths (relative to the config file)",
     "builtin": "true or false",
     "disable": "list of rule ids or tags",
     "exclude": "list of gitignore-style globs",
-    "max_file_size": "a size such as 10MB or a number of bytes",
+    "max_file_size": "a size such as 10MB or a number of bytes, at most 4GB",
     "allowlist": "path of the allowlist file",
     "baseline": "path of the baseline file",
     "inline_allow": "true or false",
@@ -49,10 +51,17 @@ class ProjectConfig:
 
 
 def parse_size(text: str | int) -> int | None:
-    if isinstance(text, int) and not isinstance(text, bool):
-        return text if text >= 0 else None
-    m = _SIZE.match(str(text))
-    return int(float(m.group(1)) * _UNITS[m.group(2).lower()]) if m else None
+    """Bytes for ``10MB``, ``512KB``, ``1.5g`` or a number; None unless from 0 to MAX_SIZE_LIMIT."""
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int):
+        return text if 0 <= text <= MAX_SIZE_LIMIT else None
+    m = _SIZE.match(str(text)[:100])
+    if not m:
+        return None
+    # float() of a 400-digit number is inf: compare before converting to int.
+    size = float(m.group(1)) * _UNITS[m.group(2).lower()]
+    return int(size) if size <= MAX_SIZE_LIMIT else None
 
 
 def find_root(start: Path) -> Path:
@@ -69,7 +78,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Proj
     the repository root; else defaults (with the allowlist/baseline files picked up if present)."""
     root = find_root(start or Path.cwd())
     if explicit is not None:
-        if not explicit.is_file():
+        if not explicit.exists() and not explicit.is_symlink():
             raise LeaksweepError("config file not found", where=str(explicit))
         data, lines = _read(explicit)
         return _build(data, lines, explicit, explicit.resolve().parent)
@@ -96,12 +105,21 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
 
 
 def _pyproject_section(path: Path) -> tuple[dict[str, Any], dict[str, int]] | None:
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = decode_utf8(read_bounded(path, MAX_BYTES), str(path))
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise LeaksweepError(f"invalid TOML: {exc}", where=str(path)) from None
-    section = doc.get("tool", {}).get("leaksweep")
+        raise LeaksweepError(f"invalid TOML: {' '.join(str(exc).split())}", where=str(path)) from None
+    except RecursionError:
+        raise LeaksweepError("invalid TOML: nested too deeply", where=str(path)) from None
+    except ValueError as exc:  # an integer of thousands of digits
+        raise LeaksweepError(f"invalid TOML: {' '.join(str(exc).split())[:120]}", where=str(path)) from None
+    tool = doc.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise LeaksweepError("[tool] must be a table", where=str(path))
+    section = tool.get("leaksweep")
     if section is None:
         return None
     if not isinstance(section, dict):
@@ -145,7 +163,7 @@ def _build(data: dict[str, Any], lines: dict[str, int], path: Path | None, root:
     def boolean(key: str, default: bool) -> bool:
         value = data.get(key, default)
         if not isinstance(value, bool):
-            raise fail(key, f"must be true or false, got {value!r}")
+            raise fail(key, f"must be true or false, got {short_repr(value)}")
         return value
 
     def path_value(key: str, default_name: str) -> Path | None:
@@ -161,7 +179,9 @@ def _build(data: dict[str, Any], lines: dict[str, int], path: Path | None, root:
     if "max_file_size" in data:
         size = parse_size(data["max_file_size"]) if not isinstance(data["max_file_size"], bool) else None
         if size is None:
-            raise fail("max_file_size", f"must be {KEYS['max_file_size']}, got {data['max_file_size']!r}")
+            raise fail(
+                "max_file_size", f"must be {KEYS['max_file_size']}, got {short_repr(data['max_file_size'])}"
+            )
     return ProjectConfig(
         path=path,
         root=root,

@@ -19,6 +19,7 @@ import regex
 from leaksweep.errors import RuleError
 from leaksweep.heuristics import HEURISTICS
 from leaksweep.model import CONFIDENCES, SEVERITIES, Confidence, Severity
+from leaksweep.regexguard import too_large
 from leaksweep.validators import VALIDATORS
 from leaksweep.yamlsrc import LList, LMap, load_yaml
 
@@ -104,6 +105,10 @@ class Rule:
 
 
 def compile_regex(pattern: str, where: str, rule_id: str | None, key: str) -> Pattern:
+    # Measured before compiling: a counted repeat can make compile() take gigabytes.
+    why = too_large(pattern)
+    if why is not None:
+        raise RuleError(f"{key}: {why}", where=where, rule=rule_id)
     try:
         return regex.compile(pattern)
     except (regex.error, ValueError, OverflowError, RecursionError) as exc:
@@ -338,7 +343,14 @@ def _check_keywords_reachable(ctx: _Ctx, rule: Rule) -> None:
     """
     for example in rule.examples:
         assert rule.compiled is not None
-        for match in rule.compiled.finditer(example.text, timeout=1.0):
+        try:
+            matches = list(rule.compiled.finditer(example.text, timeout=1.0))
+        except TimeoutError:
+            # A pattern that needs a second for its own example backtracks catastrophically.
+            raise ctx.fail(
+                "regex", "took more than 1s on this example (catastrophic backtracking?)", example.line
+            ) from None
+        for match in matches:
             text = match.group(0).lower()
             if not any(kw in text for kw in rule.keywords):
                 raise ctx.fail(

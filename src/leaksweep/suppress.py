@@ -21,7 +21,8 @@ from leaksweep.errors import LeaksweepError
 from leaksweep.fileio import atomic_text
 from leaksweep.globs import match_path
 from leaksweep.model import Finding
-from leaksweep.yamlsrc import LList, LMap, load_yaml
+from leaksweep.regexguard import too_large
+from leaksweep.yamlsrc import MAX_BYTES, LList, LMap, decode_utf8, load_yaml, read_bounded
 
 ENTRY_KEYS = {"reason", "fingerprint", "rule", "path", "regex", "target", "commit", "expires"}
 MATCHERS = ("fingerprint", "rule", "path", "regex", "commit")
@@ -116,6 +117,9 @@ def _entry(item: Any, where: str, number: int, line: int) -> AllowEntry:
         raise fail("target", "only applies together with 'regex'")
     pattern = None
     if "regex" in item:
+        why = too_large(item["regex"])
+        if why is not None:
+            raise fail("regex", why)
         try:
             pattern = regex.compile(item["regex"])
         except (regex.error, ValueError, OverflowError, RecursionError) as exc:
@@ -152,16 +156,17 @@ class BaselineEntry:
 
 def load_baseline(path: Path) -> list[BaselineEntry]:
     where = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LeaksweepError(f"cannot read baseline: {exc.strerror or exc}", where=where) from None
-    except UnicodeDecodeError:
-        raise LeaksweepError("baseline is not UTF-8", where=where) from None
+    text = decode_utf8(read_bounded(path, MAX_BYTES, "baseline"), where, "baseline")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LeaksweepError(f"invalid JSON: {exc.msg}", where=f"{where}:{exc.lineno}") from None
+    except RecursionError:
+        raise LeaksweepError("invalid baseline: nested too deeply", where=f"{where}:1") from None
+    except ValueError as exc:  # an integer of thousands of digits (Python refuses to convert it)
+        raise LeaksweepError(
+            f"invalid JSON: {' '.join(str(exc).split())[:120]}", where=f"{where}:1"
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise LeaksweepError("a baseline is an object with a 'findings' list", where=f"{where}:1")
     if data.get("version") != BASELINE_VERSION:
@@ -221,11 +226,19 @@ class Suppressor:
     inline: bool = True
     today: dt.date = field(default_factory=dt.date.today)
     used: dict[int, int] = field(default_factory=dict)  # allowlist entry number -> matches
+    timed_out: dict[int, int] = field(default_factory=dict)  # entry number -> regex timeouts
 
     def notes(self) -> list[str]:
-        return [
+        notes = [
             f"{e.describe()} expired on {e.expires} and no longer suppresses anything" for e in self.expired()
         ]
+        for entry in self.allowlist:
+            if entry.number in self.timed_out:
+                notes.append(
+                    f"{entry.describe()}: its regex took more than 1s on {self.timed_out[entry.number]} "
+                    "finding(s) and was treated as not matching them (catastrophic backtracking?)"
+                )
+        return notes
 
     def expired(self) -> list[AllowEntry]:
         return [e for e in self.allowlist if e.expires is not None and e.expires < self.today]
@@ -238,7 +251,13 @@ class Suppressor:
         for entry in self.allowlist:
             if entry.expires is not None and entry.expires < self.today:
                 continue
-            if entry.matches(finding):
+            try:
+                matched = entry.matches(finding)
+            except TimeoutError:
+                # A runaway regex must neither hang the scan nor hide the finding: it did not match.
+                self.timed_out[entry.number] = self.timed_out.get(entry.number, 0) + 1
+                continue
+            if matched:
                 self.used[entry.number] = self.used.get(entry.number, 0) + 1
                 return entry.describe()
         if finding.fingerprint in self.baseline:
