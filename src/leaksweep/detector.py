@@ -302,9 +302,9 @@ _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 def _decoded_value(finding: Finding) -> Finding:
     """A value that is an encoding of the credential is reported as the credential: a
-    percent-encoded password in a URL (rules tagged connection-string), and a generic rule's base64 of printable text (a Kubernetes
-    Secret ``data:`` value, a base64 env var). That is what a user has to rotate, and its
-    fingerprint then matches the same secret found elsewhere."""
+    percent-encoded password in a URL (rules tagged connection-string), and a generic rule's
+    base64 of printable text (a Kubernetes Secret ``data:`` value, a base64 env var). That is
+    what a user has to rotate, and its fingerprint then matches the same secret found elsewhere."""
     secret = finding.secret
     if "connection-string" in finding.tags and _PERCENT_ESCAPE.search(secret):
         # A password in a URL is percent-encoded; the credential is what it decodes to. (Only
