@@ -40,3 +40,12 @@ class RuleError(LeaksweepError):
 
 class GitError(LeaksweepError):
     """git is missing, too old, or refused what we asked."""
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind like KeyboardInterrupt (so ``finally`` blocks stop git
+    and remove temporary files) and exit 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

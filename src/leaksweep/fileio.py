@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from leaksweep.errors import LeaksweepError
+
 
 @contextlib.contextmanager
 def atomic_text(path: Path) -> Iterator[TextIO]:
-    """Write to a private temporary file beside ``path``, then rename it over ``path``.
+    """Write to a private (0600) temporary file beside ``path``, then rename it over ``path``.
 
-    A crash, Ctrl-C or full disk leaves the previous file as it was.
+    A crash, Ctrl-C or full disk leaves the previous file as it was and no temporary file
+    behind; a write that fails (no space, file size limit, read-only folder) is reported as one
+    line naming the file. A target that exists but is not a regular file (``-o /dev/null``, a
+    FIFO) is written in place: renaming over it would replace a device node with a file.
     """
+    try:
+        special = path.exists() and not stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        special = False
+    if special:
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as handle:
+                yield handle
+        except OSError as exc:
+            raise LeaksweepError(f"cannot write: {exc.strerror or exc}", where=str(path)) from None
+        return
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise LeaksweepError(f"cannot write: {exc.strerror or exc}", where=str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
@@ -27,7 +47,12 @@ def atomic_text(path: Path) -> Iterator[TextIO]:
             with contextlib.suppress(OSError):
                 os.chmod(tmp, path.stat().st_mode & 0o777)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise LeaksweepError(
+                f"cannot write: {exc.strerror or exc}; the previous file, if any, is unchanged",
+                where=str(path),
+            ) from None
         raise

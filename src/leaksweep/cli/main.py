@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import sys
 import traceback
+from types import FrameType
+from typing import NoReturn
 
 import click
 
 from leaksweep import __version__
-from leaksweep.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, LeaksweepError
+from leaksweep.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    LeaksweepError,
+    Terminated,
+)
+
+# Writing the report failed for a reason outside leaksweep: the disk, a quota, a size limit.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS})
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,31 +48,97 @@ def _register() -> None:
     cli.add_command(suppress_cmd.baseline_group)
 
 
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    # Unwind like Ctrl-C does, so `finally` blocks kill git children and remove temporary files.
+    raise Terminated(signum)
+
+
+def _install_signal_handlers() -> None:
+    """SIGTERM (a CI job cancelled, `timeout`) and SIGHUP (the terminal closed) end the run as
+    cleanly as Ctrl-C, instead of killing Python where it stands."""
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        try:
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                signal.signal(signum, _terminate)
+        except (ValueError, OSError):  # not the main thread (embedded use): leave them be
+            pass
+
+
+def _say(message: str) -> None:
+    """One line on standard error, whatever the message holds: a file name or git's own complaint
+    can carry newlines and terminal escapes, and must not rewrite the user's terminal."""
+    from leaksweep.report.common import printable
+
+    click.echo(f"leaksweep: {printable(message)}", err=True)
+
+
+def _where_it_failed(exc: BaseException) -> str:
+    """``module.py:LINE`` of the innermost leaksweep frame: enough to report a bug, and unlike the
+    exception's text it cannot carry scanned content (a secret) into a CI log."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if f"{os.sep}leaksweep{os.sep}" in f.filename] or frames
+    if not ours:
+        return "unknown place"
+    last = ours[-1]
+    parts = last.filename.split(os.sep)
+    short = "/".join(parts[parts.index("leaksweep") :]) if "leaksweep" in parts else parts[-1]
+    return f"{short}:{last.lineno}"
+
+
+def _quiet_stdout() -> None:
+    # Nothing more can reach the reader; keep Python's exit-time flush from failing again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
     _register()
+    _install_signal_handlers()
     try:
         code = cli.main(args=argv, prog_name="leaksweep", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("leaksweep: interrupted", err=True)
+        _say("interrupted")
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE)
     except LeaksweepError as exc:
-        click.echo(f"leaksweep: error: {exc.render()}", err=True)
+        _say(f"error: {exc.render()}")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("leaksweep: interrupted", err=True)
+        _say("interrupted")
         sys.exit(EXIT_INTERRUPTED)
+    except Terminated as exc:
+        _say("terminated")
+        sys.exit(128 + exc.signum)
     except BrokenPipeError:
         # The reader went away (``leaksweep ... | head``): not our error.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _quiet_stdout()
+        sys.exit(EXIT_USAGE)
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            _internal(exc)
+        _quiet_stdout()
+        _say(f"error: cannot write the output: {exc.strerror or exc}")
         sys.exit(EXIT_USAGE)
     except Exception as exc:  # the one catch-all: a traceback is a bug, so say so plainly
-        if os.environ.get("LEAKSWEEP_DEBUG"):
-            traceback.print_exc()
-        click.echo(f"leaksweep: internal error: {type(exc).__name__}: {exc}"
-                   " (set LEAKSWEEP_DEBUG=1 for the traceback; please report it)", err=True)
-        sys.exit(EXIT_INTERNAL)
+        _internal(exc)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _internal(exc: Exception) -> NoReturn:
+    """Report a bug: the type and place, never the exception's text (it can quote scanned content,
+    a secret among it), unless LEAKSWEEP_DEBUG asks for the whole traceback."""
+    if os.environ.get("LEAKSWEEP_DEBUG"):
+        traceback.print_exc()
+    _say(
+        f"internal error: {type(exc).__name__} at {_where_it_failed(exc)} "
+        "(set LEAKSWEEP_DEBUG=1 for the traceback, which may quote scanned content; please report it)"
+    )
+    sys.exit(EXIT_INTERNAL)
