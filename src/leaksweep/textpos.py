@@ -27,9 +27,13 @@ class LineIndex:
         """The text of ``line`` without its ending; long lines are cut to a window around ``around``."""
         start = self.starts[line - 1]
         end = self.starts[line] - 1 if line < len(self.starts) else len(self.text)
-        text = self.text[start:end].rstrip("\r")
-        if len(text) <= limit or around is None:
-            return text[:limit] if around is None else text
+        while end > start and self.text[end - 1] == "\r":
+            end -= 1
+        # Slice only the part returned: copying a whole multi-megabyte minified line for each of
+        # its findings made scanning such a file quadratic.
+        length = end - start
+        if length <= limit or around is None:
+            return self.text[start : start + min(length, limit)] if around is None else self.text[start:end]
         lo = max(0, around[0] - start - limit // 2)
-        hi = min(len(text), max(lo + limit, around[1] - start + 20))
-        return ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
+        hi = min(length, max(lo + limit, around[1] - start + 20))
+        return ("…" if lo else "") + self.text[start + lo : start + hi] + ("…" if hi < length else "")
