@@ -24,7 +24,7 @@ class CommitInfo:
     author: str = ""
     email: str = ""
     date: str = ""  # ISO 8601 author date
-    message: str = ""  # first line only
+    message: str = field(default="", repr=False)  # first line only; it can quote a secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +37,10 @@ class Target:
     """
 
     path: str
-    content: bytes
+    # Never in a repr (tracebacks, logs): the content is what holds the secrets.
+    content: bytes = field(repr=False)
     blob: str | None = None
-    before: tuple[bytes, ...] = ()
+    before: tuple[bytes, ...] = field(default=(), repr=False)
     origin: str = "file"
     commit: CommitInfo | None = None
 
@@ -78,7 +79,8 @@ class Finding:
     end_line: int
     end_column: int  # 1-based, inclusive
     secret: str = field(repr=False)  # never in a repr: tracebacks and logs must not leak it
-    line_text: str  # the first line of the match, without its line ending
+    # The first line of the match, without its line ending: it holds the secret, so no repr.
+    line_text: str = field(repr=False)
     entropy: float
     blob: str | None = None
     commit: CommitInfo | None = None

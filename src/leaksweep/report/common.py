@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from leaksweep import __version__
-from leaksweep.model import SEVERITIES, Finding, redact
+from leaksweep.model import SEVERITIES, Dropped, Finding, redact
+
+if TYPE_CHECKING:
+    from leaksweep.rules import Rule
+    from leaksweep.session import ScanResult
 
 # Every C0/C1 control (newline and tab included: a file name holding one would otherwise break a
 # report's lines), plus the Unicode line separators and bidi overrides that can disguise text.
@@ -84,6 +90,83 @@ def uri_path(path: str) -> str:
     kept as surrogate escapes are encoded as the original bytes."""
     raw = path.replace("\\", "/").encode("utf-8", "surrogateescape")
     return quote(raw, safe="/-._~!$&'()*+,;=@")
+
+
+def scrub_commits(
+    findings: Iterable[Finding],
+    show: bool,
+    known: Iterable[Finding] = (),
+    rules: Sequence[Rule] = (),
+) -> list[Finding]:
+    """The findings with secrets masked wherever they reappear outside their own place: in
+    commit metadata (a message that quotes the key it adds: "temporary key AKIA...") and in the
+    line shown for another finding (an access key id and its secret key on one line: each
+    finding masks its own, this masks the other). Unchanged with --show-secrets.
+
+    What is masked: every secret of ``findings`` and ``known``, and in commit metadata whatever
+    one of ``rules`` matches (a streamed finding's commit can quote a secret not found yet)."""
+    findings = list(findings)
+    if show:
+        return findings
+    secrets = {part for f in (*findings, *known) for part in f.secret.splitlines() if len(part) >= 8}
+    # Longest first, so a secret containing another is masked whole.
+    pattern = (
+        re.compile("|".join(re.escape(s) for s in sorted(secrets, key=len, reverse=True)))
+        if secrets
+        else None
+    )
+    masked: dict[str, str] = {}
+
+    def mask(text: str, keep: str = "") -> str:
+        if pattern is not None:
+            text = pattern.sub(lambda m: m.group(0) if m.group(0) == keep else redact(m.group(0)), text)
+        return text
+
+    def mask_meta(text: str) -> str:
+        if text not in masked:
+            masked[text] = _mask_rule_matches(mask(text), rules)
+        return masked[text]
+
+    out = []
+    for f in findings:
+        own = f.secret.splitlines()[0] if f.secret else ""
+        line = mask(f.line_text, keep=own)
+        c = f.commit
+        commit = c and replace(
+            c, author=mask_meta(c.author), email=mask_meta(c.email), message=mask_meta(c.message)
+        )
+        if line != f.line_text or commit != c:
+            f = replace(f, line_text=line, commit=commit)
+        out.append(f)
+    return out
+
+
+def _mask_rule_matches(text: str, rules: Sequence[Rule]) -> str:
+    """``text`` with every rule's secret masked (keywords first, so most rules cost nothing)."""
+    lower = text.lower()
+    for rule in rules:
+        if not any(kw in lower for kw in rule.keywords):
+            continue
+        try:
+            spans = [m.span(rule.secret_group) for m in rule.pattern.finditer(text, timeout=0.1)]
+        except TimeoutError:
+            continue
+        for start, end in reversed(spans):
+            if end > start:
+                text = text[:start] + redact(text[start:end]) + text[end:]
+        lower = text.lower()
+    return text
+
+
+def redacted_result(result: ScanResult, show: bool) -> ScanResult:
+    """``result`` as every reporter sees it (see :func:`scrub_commits`)."""
+    if show:
+        return result
+    everything = [*result.findings, *(d.finding for d in result.dropped)]
+    findings = scrub_commits(result.findings, show, everything, result.rules)
+    dropped_findings = scrub_commits((d.finding for d in result.dropped), show, everything, result.rules)
+    dropped = [Dropped(f, d.reason) for f, d in zip(dropped_findings, result.dropped, strict=True)]
+    return replace(result, findings=findings, dropped=dropped)
 
 
 def masked_line(finding: Finding, show: bool) -> str:

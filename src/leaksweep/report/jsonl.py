@@ -12,7 +12,7 @@ import json
 from typing import TextIO
 
 from leaksweep.model import Finding
-from leaksweep.report.common import ReportOptions
+from leaksweep.report.common import ReportOptions, scrub_commits
 from leaksweep.report.json_report import finding_dict
 from leaksweep.session import ScanResult
 
@@ -22,6 +22,8 @@ def line(finding: Finding, result: ScanResult, opts: ReportOptions) -> str:
 
 
 def write_finding(finding: Finding, result: ScanResult, opts: ReportOptions, out: TextIO) -> None:
+    # Streamed one at a time, before the report wrapper sees them: scrub this one's commit here.
+    (finding,) = scrub_commits([finding], opts.show_secrets, rules=result.rules)
     out.write(line(finding, result, opts))
     out.flush()
 
