@@ -90,6 +90,12 @@ RULE_CASES: list[tuple[str, str | bytes, str, bool]] = [
     ("huge-repeat", _rule(regex="'a{1000000}'"), "expands to about 1000000 nodes", True),
     ("nested-repeat", _rule(regex="'((((a{1000}){1000}){1000}){1000})'"), "nodes when compiled", True),
     ("too-big-repeat", _rule(regex="'a{99999999999999999999}'"), "nodes when compiled", True),
+    (
+        "5000-digit-repeat",
+        _rule(regex=f"'a{{{HUGE_INT}}}'"),
+        "nodes when compiled",
+        True,
+    ),  # found by fuzz/run.py
     ("huge-entropy", _rule(entropy="1e999"), "entropy", True),
     ("huge-group", _rule(secret_group=HUGE_INT), "number too large", True),
     ("huge-int", _rule(entropy=HUGE_INT), "number too large", True),

@@ -45,7 +45,7 @@ def expanded_size(pattern: str) -> int:
                 i = n if end < 0 else end + 1
                 continue
             stack.append([0, 0])
-            i += 1
+            i = _skip_group_prefix(pattern, i + 1)
             continue
         if char == ")":
             if len(stack) > 1:
@@ -60,7 +60,9 @@ def expanded_size(pattern: str) -> int:
             if m and (m.group(1) or m.group(2)):
                 # regex expands the mandatory part of a repeat (its minimum) into copies; the
                 # optional rest is a loop and costs nothing.
-                times = min(max(int(m.group(1) or "0"), 1), _CAP)
+                digits = m.group(1) or "0"
+                # More than 12 digits is past the cap anyway; int() of 5000 digits would raise.
+                times = _CAP if len(digits) > 12 else min(max(int(digits), 1), _CAP)
                 extra = min(_CAP, frame[1] * (times - 1))
                 frame[0] = min(_CAP, frame[0] + extra)
                 frame[1] = min(_CAP, frame[1] * times)
@@ -90,6 +92,24 @@ def _skip_escape(pattern: str, i: int) -> int:
         end = pattern.find(close, i + 3)
         return len(pattern) if end < 0 else end + 1
     return i + 2
+
+
+def _skip_group_prefix(pattern: str, i: int) -> int:
+    """The index after a group's ``?...`` specifier starting at ``i`` (``?:``, ``?P<name>``,
+    ``?<=``, ``?i:`` ...), so its characters are not counted as atoms."""
+    if i >= len(pattern) or pattern[i] != "?":
+        return i
+    j = i + 1
+    if pattern.startswith(("P<", "<"), j) and not pattern.startswith(("<=", "<!"), j):
+        end = pattern.find(">", j)
+        return len(pattern) if end < 0 else end + 1
+    if pattern.startswith(("<=", "<!"), j):
+        return j + 2
+    if j < len(pattern) and pattern[j] in ":=!>|&":
+        return j + 1
+    while j < len(pattern) and (pattern[j].isalpha() or pattern[j] == "-"):  # inline flags
+        j += 1
+    return j + 1 if j < len(pattern) and pattern[j] == ":" else j
 
 
 def _skip_class(pattern: str, i: int) -> int:
