@@ -324,3 +324,51 @@ def test_runaway_rule_regex_is_cut_off_with_a_warning(tmp_path: Path) -> None:
     code, out, err = _cli(["scan", "x.txt", "--no-builtin", "--rules", str(pack)], tmp_path)
     assert code == 0, err
     assert "exceeded its time budget" in out
+
+
+def test_runaway_rule_allow_regex_keeps_the_finding(tmp_path: Path) -> None:
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(
+        _rule(regex="'\\bacme_[a-z]{40}\\b'")
+        + "  allow:\n    regexes:\n      - {regex: '(a|aa)+b', target: line}\n"
+    )
+    (tmp_path / "x.txt").write_text("acme_" + "a" * 40 + " " + "a" * 60 + "c\n")
+    code, out, err = _cli(["scan", "x.txt", "--no-builtin", "--rules", str(pack)], tmp_path)
+    assert code == 1 and "acme*****" in out, err
+
+
+def test_runaway_allowlist_regex_in_a_history_audit(tmp_path: Path) -> None:
+    """History applies the allowlist after provenance: its notes must still reach the report."""
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(_rule(regex="'\\bacme_[a-z]{40}\\b'"))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "x.txt").write_text("acme_" + "a" * 40 + " " + "a" * 60 + "c\n")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "x.txt"], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "x"], cwd=repo, check=True)
+    (tmp_path / "allow.yaml").write_text("- reason: runaway\n  regex: '(a|aa)+b'\n  target: line\n")
+    code, out, err = _cli(
+        ["history", "--no-builtin", "--rules", str(pack), "--allowlist", str(tmp_path / "allow.yaml")], repo
+    )
+    assert code == 1, err
+    assert "its regex took more than 1s" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("deep.toml", "a = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+        ("huge-int.toml", f"a = {HUGE_INT}\n", "number too large"),
+        (
+            "huge-regex.toml",
+            '[[rules]]\nid = "x"\nregex = "((a{1000}){1000}){1000}"\n',
+            "nothing could be imported",
+        ),
+    ],
+)
+def test_rules_import_of_hostile_toml(tmp_path: Path, name: str, content: str, message: str) -> None:
+    (tmp_path / name).write_text(content)
+    code, _, err = _cli(["rules", "import", name], tmp_path)
+    assert code == 2 and message in err.splitlines()[-1], err
+    assert err.splitlines()[-1].startswith(f"leaksweep: error: {name}")

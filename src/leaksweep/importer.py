@@ -32,6 +32,7 @@ import regex
 import yaml
 
 from leaksweep.errors import LeaksweepError
+from leaksweep.regexguard import too_large
 from leaksweep.rules import ID_RE, Rule, builtin_pack_paths, load_pack
 from leaksweep.yamlsrc import LList, LMap, load_yaml
 
@@ -407,8 +408,16 @@ def parse_go_regex(pattern: str) -> ParsedRegex:
 def translate_regex(pattern: str) -> str:
     """RE2/Go regex -> Python ``regex`` syntax; raises UnsupportedRegex, or regex.error on compile."""
     python = parse_go_regex(pattern).python
+    _refuse_huge(python)
     regex.compile(python)
     return python
+
+
+def _refuse_huge(python: str) -> None:
+    # Before compiling: a counted repeat can make compile() take gigabytes (see regexguard).
+    why = too_large(python)
+    if why is not None:
+        raise UnsupportedRegex(why)
 
 
 # ---- literals every match contains (for keywords) ----
@@ -840,6 +849,7 @@ class _Converter:
             raise _Skip(f"regex is {_kind(pattern)}, not a string: not imported")
         try:
             parsed = parse_go_regex(pattern)
+            _refuse_huge(parsed.python)
             compiled = regex.compile(parsed.python)
         except (UnsupportedRegex, regex.error, ValueError, OverflowError, RecursionError) as exc:
             raise _Skip(f"regex does not compile as a Python regex ({exc}): not imported") from None
@@ -1031,6 +1041,8 @@ def import_gitleaks(text: str, source: str, reserved_ids: Collection[str] = ()) 
     """
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise LeaksweepError("invalid TOML: nested too deeply", where=source) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
@@ -1042,6 +1054,8 @@ def import_gitleaks(text: str, source: str, reserved_ids: Collection[str] = ()) 
             where = f"{source}:{max(len(text.splitlines()), 1)}"
             message = f"{message[: end.start()]} (at end of file)" if end else message
         raise LeaksweepError(f"invalid TOML: {message}", where=where) from None
+    except ValueError:  # an integer of thousands of digits: Python refuses to convert it
+        raise LeaksweepError("invalid TOML: number too large", where=source) from None
 
     conv = _Converter(source, reserved_ids)
     result = ImportResult(source=source)

@@ -411,6 +411,8 @@ def suppress_after(result: ScanResult) -> None:
     if isinstance(suppressor, Suppressor):
         apply_suppression(result, suppressor.reason)
         result.pending_suppressor = None
+        # Notes that only the late suppression produced (an allowlist regex that timed out).
+        result.notes.extend(note for note in suppressor.notes() if note not in result.notes)
 
 
 def scan_and_report(items: Iterable[SourceItem], settings: ScanSettings, mode: str) -> int:

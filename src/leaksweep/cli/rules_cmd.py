@@ -110,12 +110,12 @@ def import_rules(toml_file: Path, output: Path | None) -> int:
         load_rendered,
         render_yaml,
     )
+    from leaksweep.yamlsrc import MAX_BYTES, read_bounded
 
     where = str(toml_file)
     try:
-        text = toml_file.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise LeaksweepError(f"cannot read file: {exc.strerror or exc}", where=where) from None
+        # Bounded, regular files only: a FIFO or /dev/zero is refused rather than read forever.
+        text = read_bounded(toml_file, MAX_BYTES).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise LeaksweepError(f"not UTF-8 (byte {exc.start}); TOML files are UTF-8", where=where) from None
     result = import_gitleaks(text, where, reserved_ids=builtin_ids())
