@@ -372,3 +372,34 @@ def test_rules_import_of_hostile_toml(tmp_path: Path, name: str, content: str, m
     code, _, err = _cli(["rules", "import", name], tmp_path)
     assert code == 2 and message in err.splitlines()[-1], err
     assert err.splitlines()[-1].startswith(f"leaksweep: error: {name}")
+
+
+def test_pre_push_input_that_is_not_git_talking(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    pack = ROOT / "rules" / "tokens.yaml"
+    for stdin, message in [
+        (b"\0" * (17 * 1024 * 1024), "pre-push input is larger than"),
+        (b"refs/heads/main only-three fields\n", "pre-push input line 1: expected"),
+        (b"\xff\xfe garbage \x1b[2J\n", "pre-push input line 1: expected"),
+    ]:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "leaksweep",
+                "commits",
+                "--pre-push",
+                "--no-builtin",
+                "--rules",
+                str(pack),
+            ],
+            cwd=tmp_path,
+            input=stdin,
+            capture_output=True,
+            timeout=60,
+            preexec_fn=_limited,
+            check=False,
+        )
+        err = proc.stderr.decode()
+        assert proc.returncode == 2 and message in err and err.count("\n") == 1, err
+        assert "\x1b" not in err

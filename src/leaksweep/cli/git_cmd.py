@@ -98,7 +98,12 @@ def _pre_push_args() -> list[str] | None:
             "--pre-push reads git's pre-push lines on standard input: run it from a pre-push hook, "
             "or name the commits (REV-RANGE or --since-ref REF)"
         )
-    return push_args(parse_lines(sys.stdin.buffer.read().decode("utf-8", "surrogateescape")))
+    # git writes one short line per pushed ref; anything near this size is not git talking.
+    limit = 16 * 1024 * 1024
+    raw = sys.stdin.buffer.read(limit + 1)
+    if len(raw) > limit:
+        raise LeaksweepError(f"pre-push input is larger than {limit} bytes: not what git sends a hook")
+    return push_args(parse_lines(raw.decode("utf-8", "surrogateescape")))
 
 
 @click.command()
