@@ -23,8 +23,14 @@ sys.argv = ["leaksweep", *sys.argv[1:]]
 try:
     runpy.run_module("leaksweep", run_name="__main__")
 finally:
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    # VmHWM, not RUSAGE_SELF: Linux carries the spawning process's peak (here: pytest's, hundreds
+    # of MB in a full run) across exec into ru_maxrss, but VmHWM belongs to this process's memory.
+    hwm = 0
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
+    peak = max(hwm, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     sys.stderr.write(f"\\npeak-rss-kib {peak}\\n")
 """
 
