@@ -113,3 +113,46 @@ def run_cli(
 @pytest.fixture
 def cli() -> Iterator[type]:
     yield type("CLI", (), {"run": staticmethod(run_cli)})
+
+
+# ---------------------------------------------------------------- matching backends
+
+BACKENDS = ("python", "hyperscan")
+
+
+@pytest.fixture(scope="session")
+def _candidate_stages() -> dict[tuple[object, ...], object]:
+    """Candidate stages shared by the tests of a session, per backend and rule list, so that the
+    Hyperscan database for the built-in rules is compiled once, not once per test."""
+    return {}
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each detector test runs under both matching backends; they must agree exactly."""
+    if request.param == "hyperscan":
+        from leaksweep.matching import hyperscan_import
+
+        if hyperscan_import()[0] is None:
+            pytest.skip("hyperscan is not installed on this platform")
+    return str(request.param)
+
+
+@pytest.fixture
+def make_detector(backend: str, _candidate_stages: dict[tuple[object, ...], object]) -> object:
+    """``make_detector(rules, **options)``: a Detector on the test's backend."""
+    from leaksweep.detector import Detector
+    from leaksweep.matching import Candidates
+
+    def make(rules: list[object], **options: object) -> Detector:
+        key = (backend, *((r.id, r.regex, r.keywords) for r in rules))  # type: ignore[attr-defined]
+        stage = _candidate_stages.get(key)
+        if stage is None:
+            stage = _candidate_stages[key] = Candidates(
+                [r.regex for r in rules],  # type: ignore[attr-defined]
+                [r.keywords for r in rules],  # type: ignore[attr-defined]
+                backend=backend,
+            )
+        return Detector(rules, backend=backend, candidates=stage, **options)  # type: ignore[arg-type]
+
+    return make

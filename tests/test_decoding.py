@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from urllib.parse import quote
+
+import pytest
 
 from leaksweep.decoding import encoded_runs
 from leaksweep.detector import Detector
-from leaksweep.model import Target
+from leaksweep.model import Finding, Target
 from leaksweep.rules import load_rules
 
 RULES = load_rules()
@@ -15,18 +18,27 @@ GH = next(r for r in RULES if r.id == "github-pat").examples[0].secret
 PG = next(r for r in RULES if r.id == "postgres-connection-string").examples[0].secret
 
 
-def scan(text: str) -> list:  # type: ignore[type-arg]
-    return Detector(RULES).scan(Target(path="x.yaml", content=text.encode())).findings
+Scan = Callable[[str], list[Finding]]
 
 
-def test_base64_encoded_token_is_found_and_marked() -> None:
+@pytest.fixture
+def scan(make_detector: Callable[..., Detector]) -> Scan:
+    """The findings in ``text`` with the built-in rules, on the test's matching backend."""
+
+    def run(text: str) -> list[Finding]:
+        return make_detector(RULES).scan(Target(path="x.yaml", content=text.encode())).findings
+
+    return run
+
+
+def test_base64_encoded_token_is_found_and_marked(scan: Scan) -> None:
     encoded = base64.b64encode(f"token={GH}".encode()).decode()
     (f,) = scan(f"apiVersion: v1\nkind: Secret\ndata:\n  creds: {encoded}\n")
     assert (f.rule_id, f.secret, f.decoded, f.line, f.column) == ("github-pat", GH, "base64", 4, 10)
     assert encoded not in f.line_text  # the encoded form is the secret too: never shown
 
 
-def test_double_base64_is_bounded_but_found() -> None:
+def test_double_base64_is_bounded_but_found(scan: Scan) -> None:
     once = base64.b64encode(GH.encode())
     twice = base64.b64encode(once).decode()
     (f,) = scan(f"blob: {twice}\n")
@@ -34,13 +46,13 @@ def test_double_base64_is_bounded_but_found() -> None:
     assert f.secret == GH
 
 
-def test_percent_encoded_url_is_decoded() -> None:
+def test_percent_encoded_url_is_decoded(scan: Scan) -> None:
     url = quote(f"https://hooks.example/?token={GH}&x=1", safe="")
     (f,) = scan(f"link = {url}\n")
     assert (f.secret, f.decoded) == (GH, "percent")
 
 
-def test_plain_finding_is_not_reported_twice_through_its_encoding() -> None:
+def test_plain_finding_is_not_reported_twice_through_its_encoding(scan: Scan) -> None:
     assert len(scan(f"token: {GH}\n")) == 1
 
 
@@ -50,7 +62,7 @@ def test_non_text_and_hex_runs_are_not_decoded() -> None:
     assert list(encoded_runs("sha = " + "0123456789abcdef" * 4)) == []
 
 
-def test_kubernetes_secret_value_is_reported_decoded() -> None:
+def test_kubernetes_secret_value_is_reported_decoded(scan: Scan) -> None:
     value = "b145c6dcc56cda47fad5036cd0616f"
     encoded = base64.b64encode(value.encode()).decode()
     (f,) = scan(f"kind: Secret\ndata:\n  plaid_secret: {encoded}\n")
@@ -58,24 +70,24 @@ def test_kubernetes_secret_value_is_reported_decoded() -> None:
     assert encoded not in f.line_text
 
 
-def test_decoded_specific_finding_replaces_the_generic_one() -> None:
+def test_decoded_specific_finding_replaces_the_generic_one(scan: Scan) -> None:
     encoded = base64.b64encode(GH.encode()).decode()
     result = Detector(RULES).scan(Target(path="s.yaml", content=f"data:\n  api_token: {encoded}\n".encode()))
     assert [(f.rule_id, f.secret) for f in result.findings] == [("github-pat", GH)]
     assert any(d.reason == "reported in decoded form by rule github-pat" for d in result.dropped)
 
 
-def test_percent_encoded_url_password_is_reported_as_the_password() -> None:
+def test_percent_encoded_url_password_is_reported_as_the_password(scan: Scan) -> None:
     (f,) = scan("ftp_url = 'ftp://partner:%26%2550Nl5TbT%40ORZn@ftp.example-corp.com/in'\n")
     assert (f.secret, f.decoded) == ("&%50Nl5TbT@ORZn", "percent")
 
 
-def test_base64_of_words_is_not_a_secret() -> None:
+def test_base64_of_words_is_not_a_secret(scan: Scan) -> None:
     encoded = base64.b64encode(b"readonly-service-user").decode()
     assert scan(f'var cfg={{secretBannerB64:"{encoded}"}};\n') == []
 
 
-def test_base64_env_blob_after_an_equals_sign() -> None:
+def test_base64_env_blob_after_an_equals_sign(scan: Scan) -> None:
     blob = base64.b64encode(f"REGION=eu\nGITHUB_TOKEN={GH}\nLOG=info\n".encode()).decode()
     (f,) = scan(f"ENV_FILE_BASE64={blob}\n")
     assert (f.rule_id, f.secret, f.decoded) == ("github-pat", GH, "base64")

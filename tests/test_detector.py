@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,12 +18,21 @@ GH = next(r for r in RULES if r.id == "github-pat").examples[0].secret
 AKID = next(r for r in RULES if r.id == "aws-access-key-id").examples[0].secret
 
 
-def scan(content: bytes | str, path: str = "a.txt", rules: list[Rule] | None = None, **kw: object) -> object:
-    data = content.encode() if isinstance(content, str) else content
-    return Detector(rules or RULES).scan(Target(path=path, content=data, **kw))  # type: ignore[arg-type]
+Scan = Callable[..., Any]
 
 
-def test_line_and_column_are_one_based() -> None:
+@pytest.fixture
+def scan(make_detector: Callable[..., Detector]) -> Scan:
+    """Scan content with the built-in rules (or ``rules``) on the test's matching backend."""
+
+    def run(content: bytes | str, path: str = "a.txt", rules: list[Rule] | None = None, **kw: Any) -> Any:
+        data = content.encode() if isinstance(content, str) else content
+        return make_detector(rules or RULES).scan(Target(path=path, content=data, **kw))
+
+    return run
+
+
+def test_line_and_column_are_one_based(scan: Scan) -> None:
     result = scan(f"first\nsecond\n  token = {GH}\n")
     (f,) = result.findings  # type: ignore[attr-defined]
     assert (f.rule_id, f.line, f.column, f.end_line) == ("github-pat", 3, 11, 3)
@@ -29,27 +40,27 @@ def test_line_and_column_are_one_based() -> None:
     assert f.line_text == f"  token = {GH}"
 
 
-def test_crlf_line_numbers_and_line_text() -> None:
+def test_crlf_line_numbers_and_line_text(scan: Scan) -> None:
     result = scan(f"a\r\nb\r\nkey={AKID}\r\nc\r\n")
     (f,) = result.findings  # type: ignore[attr-defined]
     assert (f.line, f.column) == (3, 5)
     assert f.line_text == f"key={AKID}"
 
 
-def test_latin1_content_is_scanned_with_right_positions() -> None:
+def test_latin1_content_is_scanned_with_right_positions(scan: Scan) -> None:
     content = "caf\xe9 = 1\nna\xefve: x\n\xe9\xe9 k=".encode("latin-1") + AKID.encode() + b"\n"
     (f,) = scan(content).findings  # type: ignore[attr-defined]
     assert (f.line, f.column) == (3, 6)
     assert f.secret == AKID
 
 
-def test_binary_content_is_skipped() -> None:
+def test_binary_content_is_skipped(scan: Scan) -> None:
     result = scan(b"\x00\x01\x02" + GH.encode())
     assert result.findings == []  # type: ignore[attr-defined]
     assert result.skipped.reason == "binary"  # type: ignore[attr-defined]
 
 
-def test_secret_already_in_earlier_version_is_not_new() -> None:
+def test_secret_already_in_earlier_version_is_not_new(scan: Scan) -> None:
     old = f"token = {GH}\n".encode()
     result = scan(f"# moved\ntoken = {GH}\n", before=(old,))
     assert result.findings == []  # type: ignore[attr-defined]
@@ -58,13 +69,13 @@ def test_secret_already_in_earlier_version_is_not_new() -> None:
     assert scan(f"token = {GH}\n", before=(b"nothing here",)).findings  # type: ignore[attr-defined]
 
 
-def test_specific_rule_beats_generic_rule_on_the_same_secret() -> None:
+def test_specific_rule_beats_generic_rule_on_the_same_secret(scan: Scan) -> None:
     result = scan(f'api_token = "{GH}"\n')
     assert [f.rule_id for f in result.findings] == ["github-pat"]  # type: ignore[attr-defined]
     assert any("same secret already reported by rule github-pat" in d.reason for d in result.dropped)  # type: ignore[attr-defined]
 
 
-def test_placeholders_and_low_entropy_are_dropped_with_reasons() -> None:
+def test_placeholders_and_low_entropy_are_dropped_with_reasons(scan: Scan) -> None:
     result = scan(
         'password = "changeme"\npassword = "aaaaaaaaaaaa"\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n'
     )
@@ -76,14 +87,14 @@ def test_placeholders_and_low_entropy_are_dropped_with_reasons() -> None:
     assert "stopword 'example'" in reasons
 
 
-def test_validator_rejects_bad_checksum() -> None:
+def test_validator_rejects_bad_checksum(scan: Scan) -> None:
     bad = GH[:-6] + ("000000" if not GH.endswith("000000") else "111111")
     result = scan(f"token = {bad}\n")
     assert not [f for f in result.findings if f.rule_id == "github-pat"]  # type: ignore[attr-defined]
     assert any(d.reason == "failed validator github-checksum" for d in result.dropped)  # type: ignore[attr-defined]
 
 
-def test_keyword_must_be_inside_the_match(tmp_path: Path) -> None:
+def test_keyword_must_be_inside_the_match(scan: Scan, tmp_path: Path) -> None:
     pack = tmp_path / "p.yaml"
     pack.write_text(
         "- id: near\n  name: near\n  regex: '(?P<secret>[0-9]{8})'\n  keywords: [code]\n"
@@ -93,12 +104,14 @@ def test_keyword_must_be_inside_the_match(tmp_path: Path) -> None:
     assert scan("code 12345678", rules=rules).findings == []  # type: ignore[attr-defined]
 
 
-def test_catastrophic_regex_is_cut_off_and_reported(tmp_path: Path) -> None:
+def test_catastrophic_regex_is_cut_off_and_reported(
+    make_detector: Callable[..., Detector], tmp_path: Path
+) -> None:
     pack = tmp_path / "slow.yaml"
     pack.write_text(
         "- id: slow\n  name: slow\n  regex: '(x+x+)+y'\n  keywords: [x]\n  severity: low\n  remediation: x\n"
     )
-    detector = Detector(load_pack(pack), timeout=0.2, timeout_per_mb=0.0)
+    detector = make_detector(load_pack(pack), timeout=0.2, timeout_per_mb=0.0)
     started = time.monotonic()
     result = detector.scan(Target(path="bomb.txt", content=b"x" * 5000))
     elapsed = time.monotonic() - started
@@ -108,7 +121,7 @@ def test_catastrophic_regex_is_cut_off_and_reported(tmp_path: Path) -> None:
     assert elapsed < 30
 
 
-def test_rule_paths_scope_the_rule(tmp_path: Path) -> None:
+def test_rule_paths_scope_the_rule(scan: Scan, tmp_path: Path) -> None:
     pack = tmp_path / "p.yaml"
     pack.write_text(
         "- id: scoped\n  name: scoped\n  regex: 'tok_(?P<secret>[a-z]{10})'\n  keywords: [tok_]\n"
@@ -120,7 +133,7 @@ def test_rule_paths_scope_the_rule(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("size", [1, 50_000])
-def test_long_minified_line_keeps_a_short_line_text(size: int) -> None:
+def test_long_minified_line_keeps_a_short_line_text(scan: Scan, size: int) -> None:
     content = "var a=1;" * size + f'k="{GH}";' + "b=2;" * size
     (f,) = scan(content).findings  # type: ignore[attr-defined]
     assert f.line == 1
@@ -128,14 +141,14 @@ def test_long_minified_line_keeps_a_short_line_text(size: int) -> None:
     assert len(f.line_text) <= 1000
 
 
-def test_fingerprint_depends_on_rule_and_secret_only() -> None:
+def test_fingerprint_depends_on_rule_and_secret_only(scan: Scan) -> None:
     a = scan(f"x\n\n{GH}", path="a.py").findings[0]  # type: ignore[attr-defined]
     b = scan(f"{GH}", path="b/c.txt").findings[0]  # type: ignore[attr-defined]
     assert a.fingerprint == b.fingerprint
     assert GH not in a.fingerprint
 
 
-def test_a_rejected_specific_rule_neither_hides_nor_lets_in_other_rules() -> None:
+def test_a_rejected_specific_rule_neither_hides_nor_lets_in_other_rules(scan: Scan) -> None:
     bad = GH[:-6] + ("000000" if not GH.endswith("000000") else "111111")
     result = scan(f'api_token = "{bad}"\n')
     assert result.findings == []  # type: ignore[attr-defined]

@@ -20,9 +20,10 @@ def test_builtin_pack_is_not_empty_and_ids_are_unique() -> None:
 
 
 @pytest.mark.parametrize("rule", BUILTIN, ids=lambda r: r.id)
-def test_builtin_rule_examples(rule: Rule) -> None:
-    """Each example yields its secret, no negative example matches, and each rule has enough of both."""
-    problems = check_rule(rule, strict=True)
+def test_builtin_rule_examples(rule: Rule, backend: str) -> None:
+    """Each example yields its secret, no negative example matches, and each rule has enough of both
+    (under each matching backend)."""
+    problems = check_rule(rule, strict=True, backend=backend)
     assert [p.render() for p in problems] == []
     assert rule.remediation.strip()
     assert all(kw == kw.lower() for kw in rule.keywords)

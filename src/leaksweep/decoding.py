@@ -8,9 +8,9 @@ the result to a bounded depth.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
+from binascii import a2b_base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -19,12 +19,19 @@ MIN_BASE64 = 20
 MAX_RUN = 64 * 1024
 MAX_RUNS = 5000
 
-# One cheap pass finds every candidate run; the alphabet decides standard or URL-safe base64.
-_RUN = re.compile(rf"[A-Za-z0-9+/_-]{{{MIN_BASE64},}}={{0,2}}")
+# The candidate runs are what ``[A-Za-z0-9+/_-]{20,}={0,2}`` finds (the alphabet decides standard
+# or URL-safe base64), found at memory speed: the text's bytes mapped to "a" (alphabet) or " " (any
+# other character, including every non-ASCII one), then searched for MIN_BASE64 "a"s in a row.
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
+_MASK = bytes(0x61 if code in _ALPHABET else 0x20 for code in range(256))
+_NEEDLE = b"a" * MIN_BASE64
+_HEX_BYTES = b"0123456789abcdefABCDEF"
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _PERCENT = re.compile(
     r"(?:[A-Za-z0-9._~+:@!$&'()*,;=/?-]{0,256}%[0-9A-Fa-f]{2}){2,}[A-Za-z0-9._~+:@!$&'()*,;=/?-]{0,256}"
 )
+_SPAN = 256  # the alphabet run _PERCENT allows before an escape and after the last one
+_GAP = _SPAN + 3  # the furthest apart two consecutive escapes of one match can start
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,55 +45,131 @@ class EncodedRun:
 def _printable(text: str) -> bool:
     if not text:
         return False
+    if text.isprintable():
+        return True
     good = sum(1 for c in text if c.isprintable() or c in "\r\n\t")
     return good / len(text) >= 0.95
 
 
-def _b64(run: str, urlsafe: bool) -> str | None:
-    padded = run + "=" * (-len(run) % 4)
-    try:
-        raw = base64.urlsafe_b64decode(padded) if urlsafe else base64.b64decode(padded, validate=True)
-        text = raw.decode("utf-8")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
+_UNSEEN = ""  # a sentinel no decoding returns (an empty decoding is not printable)
+
+
+def _base64_text(run: bytes) -> str | None:
+    """The printable text a base64 run (standard or URL-safe alphabet) decodes to, if any."""
+    body = run.rstrip(b"=")
+    if len(body) % 4 == 1:
+        return None  # not base64 in either alphabet (binascii refuses it)
+    standard, urlsafe = b"+" in body or b"/" in body, b"-" in body or b"_" in body
+    if standard and urlsafe:
         return None
-    return text if _printable(text) else None
+    # Only letters, or only hex digits: an identifier or a digest, not base64 worth decoding.
+    if body.isalpha() or not body.strip(_HEX_BYTES):
+        return None
+    try:
+        # What base64.urlsafe_b64decode / b64decode(validate=True) do, without their wrappers.
+        if urlsafe:
+            raw = a2b_base64((body + b"=" * (-len(body) % 4)).translate(_URLSAFE))
+        else:
+            raw = a2b_base64(run + b"=" * (-len(run) % 4), strict_mode=True)
+    except binascii.Error:
+        return None
+    if raw.isascii():
+        decoded = raw.decode("ascii")
+    else:
+        # Most runs are identifiers that decode to noise: test UTF-8 without raising for each.
+        decoded = raw.decode("utf-8", "replace")
+        if "\ufffd" in decoded:
+            if b"\xef\xbf\xbd" not in raw:
+                return None
+            try:
+                decoded = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+    return decoded if _printable(decoded) else None
 
 
-def encoded_runs(text: str) -> Iterator[EncodedRun]:
-    """Encoded runs in ``text`` that decode to printable text."""
+def _starts(mask: bytes) -> Iterator[int]:
+    """Where the runs of MIN_BASE64 or more alphabet characters start in a mask."""
+    find = mask.find
+    at = find(_NEEDLE)
+    while at != -1:
+        yield at
+        stop = find(b" ", at + MIN_BASE64)
+        if stop == -1:
+            return
+        at = find(_NEEDLE, stop)
+
+
+def encoded_runs(text: str, memo: dict[bytes, str | None] | None = None) -> Iterator[EncodedRun]:
+    """Encoded runs in ``text`` that decode to printable text.
+
+    ``memo`` remembers what each base64 run decodes to (the caller bounds its size): the same
+    identifiers recur in every version of a file."""
     found = 0
-    for m in _RUN.finditer(text):
-        run = m.group(0)
-        start, end = m.span()
+    size = len(text)
+    # This loop sees every long identifier of every file: it works on bytes, and calls little.
+    data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
+    mask = data.translate(_MASK)  # one byte per character either way ("?" for non-ASCII)
+    find = mask.find
+    seen: dict[bytes, str | None] = {} if memo is None else memo
+    for start in _starts(mask):
+        stop = find(b" ", start + MIN_BASE64)
+        end = size if stop == -1 else stop
+        if end < size and data[end] == 0x3D:  # up to two "=" belong to the run
+            end += 1
+            if end < size and data[end] == 0x3D:
+                end += 1
         # (A run right after "=" is the common KEY=base64 form; one followed by a third "=" is not
         # base64 at all.)
-        if len(run) > MAX_RUN or (end < len(text) and text[end] == "="):
+        if end - start > MAX_RUN or (end < size and data[end] == 0x3D):
             continue
-        body = run.rstrip("=")
-        standard, urlsafe = any(c in "+/" for c in body), any(c in "-_" for c in body)
-        if standard and urlsafe:
-            continue
-        # Only letters, or only hex digits: an identifier or a digest, not base64 worth decoding.
-        if body.isalpha() or all(c in "0123456789abcdefABCDEF" for c in body):
-            continue
-        decoded = _b64(body if urlsafe else run, urlsafe)
+        run = data[start:end]
+        decoded = seen.get(run, _UNSEEN)
+        if decoded is _UNSEEN:
+            decoded = seen[run] = _base64_text(run)  # identifiers repeat: decide each once
         if decoded is None:
             continue
         found += 1
         if found > MAX_RUNS:
             return
         yield EncodedRun(start, end, "base64", decoded)
-    first = _PERCENT_ESCAPE.search(text) if "%" in text else None
-    if first is None or _PERCENT_ESCAPE.search(text, first.end()) is None:
-        return
-    for m in _PERCENT.finditer(text):
-        run = m.group(0)
+    for start, end in _percent_spans(text):
+        escaped = text[start:end]
         try:
-            decoded = unquote(run, errors="strict")
+            plain = unquote(escaped, errors="strict")
         except UnicodeDecodeError:
             continue
-        if decoded != run and _printable(decoded):
+        if plain != escaped and _printable(plain):
             found += 1
             if found > MAX_RUNS:
                 return
-            yield EncodedRun(m.start(), m.end(), "percent", decoded)
+            yield EncodedRun(start, end, "percent", plain)
+
+
+def _percent_spans(text: str) -> Iterator[tuple[int, int]]:
+    """The spans ``_PERCENT.finditer(text)`` yields, searching only near escapes.
+
+    A match holds two or more escapes, consecutive ones at most ``_GAP`` apart (its alphabet has
+    no "%"), and reaches at most ``_SPAN`` characters before its first and after its last. So
+    the search runs on each cluster of close escapes, bounded by those reaches, and continues the
+    whole-text search's chain (a cluster's search starts no earlier than the last match ended)."""
+    if "%" not in text:
+        return
+    escapes = [m.start() for m in _PERCENT_ESCAPE.finditer(text)]
+    done = 0
+    index = 0
+    while index < len(escapes) - 1:
+        first = last = index
+        while last + 1 < len(escapes) and escapes[last + 1] - escapes[last] <= _GAP:
+            last += 1
+        index = last + 1
+        if first == last:
+            continue
+        pos = max(done, escapes[first] - _SPAN)
+        endpos = min(len(text), escapes[last] + 3 + _SPAN)
+        for m in _PERCENT.finditer(text, pos, endpos):
+            done = m.end()
+            yield m.start(), done

@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Generic, TypeVar
+from itertools import accumulate
+from typing import Any, Generic, TypeVar
 from urllib.parse import unquote
 
 from leaksweep.decoding import EncodedRun, encoded_runs
 from leaksweep.entropy import shannon
-from leaksweep.globs import match_path
+from leaksweep.globs import glob_to_regex, match_path
 from leaksweep.heuristics import HEURISTICS, base64_text
+from leaksweep.matching import BACKENDS, Candidates, Starts
 from leaksweep.model import CONFIDENCES, Dropped, Finding, Skipped, Target, redact
-from leaksweep.rules import Rule
+from leaksweep.rules import Pattern, Rule
 from leaksweep.textpos import LineIndex
 from leaksweep.validators import VALIDATORS
 
 T = TypeVar("T")
+
+# How many base64 runs' decodings a detector remembers (about 100 bytes each).
+DECODED_MEMO = 200_000
 
 # git's own heuristic: a NUL byte in the first 8000 bytes means binary.
 BINARY_SNIFF = 8000
@@ -60,6 +65,17 @@ class _Candidate:
     match_start: int
 
 
+class _Lines(LineIndex):
+    """A :class:`LineIndex` built with C-level loops (split, accumulate) rather than one Python
+    step per line: a large file with a few findings no longer pays for its line count twice."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        starts = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
+        starts.pop()  # the position after the end
+        self.starts = starts
+
+
 class _Context:
     """One target being scanned: its decoded text, a lazy line index and its earlier versions."""
 
@@ -72,7 +88,7 @@ class _Context:
     @property
     def index(self) -> LineIndex:
         if self._index is None:
-            self._index = LineIndex(self.text)
+            self._index = _Lines(self.text)
         return self._index
 
     def seen_before(self, secret: str, run: EncodedRun | None) -> bool:
@@ -90,6 +106,11 @@ class Detector:
     ``timeout`` bounds the regex work of one rule on one target (seconds, plus ``timeout_per_mb``
     for each MB of text): a catastrophic pattern is cut off and reported in ``notes`` rather
     than allowed to hang a commit.
+
+    ``backend`` picks the candidate stage (see :mod:`leaksweep.matching`): ``hyperscan``, ``python``
+    (keywords), ``auto`` (Hyperscan when it is installed and worth it), or ``plain``, which runs
+    every rule whose keyword occurs over the whole text: the reference the others must agree
+    with. ``candidates`` passes a prepared candidate stage (from the rules cache).
     """
 
     def __init__(
@@ -99,6 +120,8 @@ class Detector:
         timeout_per_mb: float = 1.0,
         timing: bool = False,
         decode_depth: int = 2,
+        backend: str = "auto",
+        candidates: Candidates | None = None,
     ) -> None:
         self.rules = list(rules)
         self.timeout = timeout
@@ -106,6 +129,37 @@ class Detector:
         self.timing = timing
         self.decode_depth = decode_depth
         self.keywords = sorted({kw for rule in self.rules for kw in rule.keywords})
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown matching backend {backend!r} (known: {', '.join(BACKENDS)})")
+        self.plain = backend == "plain"
+        self.candidates = candidates or Candidates(
+            [r.regex for r in self.rules], [r.keywords for r in self.rules], backend=backend
+        )
+        self._patterns: dict[int, Pattern] = {}
+        # What base64 runs decode to, across targets: the versions of a file share most of them.
+        self._decoded: dict[bytes, str | None] = {}
+        self._unscoped = frozenset(i for i, rule in enumerate(self.rules) if not rule.paths)
+        self._scoped = [(i, _paths_regex(rule.paths)) for i, rule in enumerate(self.rules) if rule.paths]
+        # A match is kept only if it contains a keyword, which implies the plain detector's gate
+        # (a keyword occurs in the lower-cased text) unless lower() depends on context there:
+        # only a final sigma does. Rules with such keywords keep the explicit gate.
+        self._gated = frozenset(
+            i
+            for i, rule in enumerate(self.rules)
+            if any("\u03c3" in kw or "\u03c2" in kw for kw in rule.keywords)
+        )
+
+    @property
+    def backend(self) -> str:
+        """The candidate stage in use (it may change from python to hyperscan as a scan grows)."""
+        return "plain" if self.plain else self.candidates.backend
+
+    def _pattern(self, index: int) -> Pattern:
+        """A rule's compiled regex, compiled the first time a candidate needs it."""
+        pattern = self._patterns.get(index)
+        if pattern is None:
+            pattern = self._patterns[index] = self.rules[index].pattern
+        return pattern
 
     def scan(self, target: Target) -> Detection:
         result = Detection()
@@ -128,7 +182,7 @@ class Detector:
         candidates = self._candidates(ctx.target, text, result)
         if not candidates:
             return []
-        local = ctx.index if run is None else LineIndex(text)
+        local = ctx.index if run is None else _Lines(text)
         # Filters first, overlaps second: a candidate that its own rule rejects (a failed checksum,
         # a placeholder) must not take another rule's finding of the same span down with it.
         # But a value that a specific rule recognised and rejected (a failed checksum, a fixture) is
@@ -177,7 +231,9 @@ class Detector:
         spans: _Spans[Finding] = _Spans()
         for s, e, f in occupied:
             spans.add(s, e, f)
-        for run in encoded_runs(text):
+        if len(self._decoded) > DECODED_MEMO:
+            self._decoded.clear()
+        for run in encoded_runs(text, self._decoded):
             covering = spans.overlapping(run.start, run.end)
             if covering and (run.kind != "base64" or any("generic" not in f.tags for f in covering)):
                 continue  # already reported in its plain (or URL-decoded) form
@@ -197,28 +253,81 @@ class Detector:
                 self._emit_decoded(ctx, run.text, depth + 1, at, label, [], result)
 
     def _candidates(self, target: Target, text: str, result: Detection) -> list[_Candidate]:
+        if self.plain:
+            return self._candidates_plain(target, text, result)
+        active: frozenset[int] | set[int] = self._unscoped
+        if self._scoped:
+            path = _normal_path(target.path)
+            extra = [i for i, paths in self._scoped if paths.match(path)]
+            if extra:
+                active = self._unscoped.union(extra)
+        plan = self.candidates.plan(text, active)
+        if not plan:
+            return []
+        lower = text.lower() if self._gated else ""
+        budget = self.timeout + self.timeout_per_mb * len(text) / 1_000_000
+        out: list[_Candidate] = []
+        for index in sorted(plan):
+            rule = self.rules[index]
+            if index in self._gated and not any(kw in lower for kw in rule.keywords):
+                continue
+            windows = plan[index]
+            started = time.perf_counter()
+            pattern = self._pattern(index)
+            try:
+                if windows is None:
+                    self._collect(rule, pattern.finditer(text, timeout=budget), None, out)
+                elif isinstance(windows, Starts):
+                    self._collect(rule, _starts(pattern, text, windows, budget, started), None, out)
+                else:
+                    for window in windows:
+                        left = budget - (time.perf_counter() - started)
+                        if left <= 0:
+                            raise TimeoutError
+                        found = pattern.finditer(text, window.pos, window.endpos or len(text), timeout=left)
+                        self._collect(rule, found, window.last, out)
+            except TimeoutError:
+                result.notes.append(
+                    f"rule {rule.id} exceeded its time budget ({budget:.1f}s) on {target.path}; "
+                    "its results for that file may be incomplete"
+                )
+            if self.timing:
+                took = time.perf_counter() - started
+                result.rule_seconds[rule.id] = result.rule_seconds.get(rule.id, 0.0) + took
+        return out
+
+    @staticmethod
+    def _collect(rule: Rule, matches: Iterable[Any], last: int | None, out: list[_Candidate]) -> None:
+        """Keep the matches (starting at or before ``last``) whose secret is non-empty and whose
+        whole match contains a keyword."""
+        for m in matches:
+            if last is not None and m.start() > last:
+                break
+            secret = m.group(rule.secret_group)
+            if not secret:
+                continue
+            whole = m.group(0)
+            if not any(kw in whole.lower() for kw in rule.keywords):
+                continue
+            start, end = m.span(rule.secret_group)
+            out.append(_Candidate(rule, secret, start, end, whole, m.start()))
+
+    def _candidates_plain(self, target: Target, text: str, result: Detection) -> list[_Candidate]:
+        """The reference: every rule whose keyword occurs runs over the whole text."""
         lower = text.lower()
         present = {kw for kw in self.keywords if kw in lower}
         if not present:
             return []
         budget = self.timeout + self.timeout_per_mb * len(text) / 1_000_000
         out: list[_Candidate] = []
-        for rule in self.rules:
+        for index, rule in enumerate(self.rules):
             if not present.intersection(rule.keywords):
                 continue
             if rule.paths and not match_path(target.path, rule.paths):
                 continue
             started = time.perf_counter()
             try:
-                for m in rule.pattern.finditer(text, timeout=budget):
-                    secret = m.group(rule.secret_group)
-                    if not secret:
-                        continue
-                    whole = m.group(0)
-                    if not any(kw in whole.lower() for kw in rule.keywords):
-                        continue
-                    start, end = m.span(rule.secret_group)
-                    out.append(_Candidate(rule, secret, start, end, whole, m.start()))
+                self._collect(rule, self._pattern(index).finditer(text, timeout=budget), None, out)
             except TimeoutError:
                 result.notes.append(
                     f"rule {rule.id} exceeded its time budget ({budget:.1f}s) on {target.path}; "
@@ -303,6 +412,39 @@ class Detector:
 
 
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _starts(pattern: Pattern, text: str, starts: Starts, budget: float, started: float) -> Iterable[Any]:
+    """The matches a whole-text ``finditer`` makes, when they can only start in ``starts``: each
+    such position is tried in order, skipping what a match already covers."""
+    done = 0
+    match = pattern.match
+    clock = time.perf_counter
+    for first, last in starts.ranges:
+        at = max(first, done)
+        while at <= last:
+            left = budget - (clock() - started)
+            if left <= 0:
+                raise TimeoutError
+            m = match(text, at, timeout=left)
+            if m is None:
+                at += 1
+                continue
+            yield m
+            done = m.end() if m.end() > at else at + 1
+            at = max(at + 1, done)
+
+
+def _paths_regex(paths: Sequence[str]) -> re.Pattern[str]:
+    """One regex for a rule's ``paths`` globs: it matches where :func:`match_path` would."""
+    return re.compile("|".join(f"(?:{glob_to_regex(p).pattern})" for p in paths), re.DOTALL)
+
+
+def _normal_path(path: str) -> str:
+    norm = path.replace("\\", "/")
+    while norm.startswith("./"):
+        norm = norm[2:]
+    return norm
 
 
 def _decoded_value(finding: Finding) -> Finding:

@@ -23,13 +23,14 @@ class Problem:
         return f"{where}: rule {self.rule.id}: {kind}: {self.message}"
 
 
-def check_rule(rule: Rule, strict: bool = False) -> list[Problem]:
+def check_rule(rule: Rule, strict: bool = False, backend: str = "auto") -> list[Problem]:
     """Every example yields its secret, no negative example matches.
 
     ``strict`` (built-in packs) also demands two examples and one negative example per rule.
+    ``backend`` picks the matching backend (the test suite checks every rule under each).
     """
     problems: list[Problem] = []
-    detector = Detector([rule], timeout=2.0)
+    detector = Detector([rule], timeout=2.0, backend=backend)
     for example in rule.examples:
         found = detector.scan(Target(path=_example_path(rule), content=example.text.encode()))
         secrets = [f.secret for f in found.findings]
