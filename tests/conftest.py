@@ -43,6 +43,19 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     )
 
 
+@pytest.fixture(scope="session")
+def _shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("leaksweep-cache")
+
+
+@pytest.fixture(autouse=True)
+def _one_cache_per_session(_shared_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every CLI run of the session shares one leaksweep cache (parsed rules, analyses, compiled
+    database): results never depend on it, and parsing the rule packs once saves minutes. The
+    cache's own tests point LEAKSWEEP_CACHE_DIR elsewhere."""
+    monkeypatch.setenv("LEAKSWEEP_CACHE_DIR", str(_shared_cache))
+
+
 @dataclass
 class Repo:
     """A real git repository built with the git CLI."""

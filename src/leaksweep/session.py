@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from leaksweep.detector import Detector
-from leaksweep.model import Dropped, Finding, Skipped, Target
+from leaksweep.model import Dropped, Finding, Skipped
+from leaksweep.parallel import Scanned, Work, scan_items
 from leaksweep.rules import Rule
-from leaksweep.sources import SourceItem
 
 
 @dataclass
@@ -39,32 +40,53 @@ class ScanResult:
         return None
 
 
+@dataclass(frozen=True)
+class Parallelism:
+    """How a scan may use worker processes (see :mod:`leaksweep.parallel`): ``jobs`` processes
+    once there is enough to scan (or always, with ``force``); git work items are read in ``cwd``
+    with ``max_size`` as the size limit."""
+
+    jobs: int = 1
+    force: bool = False
+    cwd: str | Path | None = None
+    max_size: int = 0
+
+
 def run_scan(
-    items: Iterable[SourceItem],
+    items: Iterable[Work],
     detector: Detector,
     mode: str = "scan",
     on_finding: Callable[[Finding], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     suppress: Callable[[Finding], str | None] | None = None,
+    parallel: Parallelism | None = None,
+    on_scanned: Callable[[Scanned], None] | None = None,
 ) -> ScanResult:
     """Scan every target; ``on_finding`` sees each finding as it is made (streamed reports) and
     ``on_progress`` gets (targets, bytes) so far after each target (the progress bar).
 
     ``suppress`` (inline markers, allowlist, baseline) says why a finding is to be dropped, or
-    None; it runs before ``on_finding`` so a streamed report never shows a suppressed finding."""
+    None; it runs before ``on_finding`` so a streamed report never shows a suppressed finding.
+
+    ``items`` are targets, or git work items that are read where they are scanned; with
+    ``parallel`` they are spread over worker processes, and the result is the same, in the same
+    order. ``on_scanned`` sees each scanned target's detection (incremental audits remember the
+    clean blobs)."""
     started = time.perf_counter()
     result = ScanResult(rules=detector.rules, mode=mode, started=time.time())
-    for item in items:
-        if isinstance(item, Skipped):
-            result.skipped.append(item)
+    how = parallel or Parallelism()
+    for record in scan_items(detector, items, how.jobs, how.cwd, how.max_size, how.force):
+        if isinstance(record, Skipped):
+            result.skipped.append(record)
             continue
-        assert isinstance(item, Target)
-        detection = detector.scan(item)
+        if on_scanned is not None:
+            on_scanned(record)
+        detection = record.detection
         if detection.skipped is not None:
             result.skipped.append(detection.skipped)
             continue
         result.targets += 1
-        result.bytes += len(item.content)
+        result.bytes += record.size
         result.notes.extend(detection.notes)
         result.dropped.extend(detection.dropped)
         for rule_id, took in detection.rule_seconds.items():

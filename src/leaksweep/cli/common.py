@@ -14,18 +14,20 @@ from urllib.parse import urlsplit, urlunsplit
 import click
 
 from leaksweep import git
+from leaksweep.cache import RuleCache, default_directory
 from leaksweep.config import ProjectConfig, load_config
 from leaksweep.config import parse_size as config_size
 from leaksweep.detector import Detector
 from leaksweep.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, LeaksweepError
 from leaksweep.fileio import atomic_text
 from leaksweep.model import Finding
+from leaksweep.parallel import Scanned, Work, default_jobs
 from leaksweep.progress import Progress
 from leaksweep.report import REPORTERS, ReportOptions, jsonl
 from leaksweep.report.common import printable
 from leaksweep.report.text import summary
 from leaksweep.rules import Rule, load_rules, select
-from leaksweep.session import ScanResult, apply_suppression, run_scan
+from leaksweep.session import Parallelism, ScanResult, apply_suppression, run_scan
 from leaksweep.sources import SourceItem
 from leaksweep.suppress import Suppressor, load_allowlist, load_baseline
 
@@ -151,6 +153,19 @@ def scan_options(func: F) -> F:
             metavar="GLOB",
             help="Skip paths matching a gitignore-style glob (repeatable).",
         ),
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1),
+            default=None,
+            metavar="N",
+            help="Worker processes for large scans and audits (default: the number of CPUs).",
+        ),
+        click.option(
+            "--no-cache",
+            is_flag=True,
+            help="Neither read nor write the cache (compiled rules; blobs an audit already scanned).",
+        ),
         click.option("-q", "--quiet", is_flag=True, help="Print only the summary line."),
         click.option("-v", "--verbose", is_flag=True, help="Also show suppressed findings and rule timing."),
         click.option(
@@ -185,6 +200,8 @@ class ScanSettings:
     baseline: Path | None = None
     no_inline_allow: bool = False
     project: ProjectConfig | None = None
+    jobs: int | None = None
+    no_cache: bool = False
 
     @classmethod
     def from_kwargs(cls, kwargs: dict[str, Any]) -> ScanSettings:
@@ -235,16 +252,54 @@ def make_suppressor(settings: ScanSettings, use_baseline: bool = True) -> Suppre
     return Suppressor(allowlist=allowlist, baseline=baseline, inline=not settings.no_inline_allow)
 
 
-def load_selected_rules(packs: Iterable[Path], no_builtin: bool, disable: Iterable[str]) -> list[Rule]:
-    rules = select(load_rules(tuple(packs), builtin=not no_builtin), disable)
+def load_selected_rules(
+    packs: Iterable[Path], no_builtin: bool, disable: Iterable[str], cache: RuleCache | None = None
+) -> list[Rule]:
+    """The rules a scan runs: the cache's copy of the packs when they have not changed (without
+    their examples, which only ``rules check`` needs), else freshly loaded and validated."""
+    packs = tuple(packs)
+    if cache is None:
+        loaded = load_rules(packs, builtin=not no_builtin)
+    else:
+        loaded = cache.load_rules(
+            packs, not no_builtin, lambda: load_rules(packs, builtin=not no_builtin), False
+        )
+    rules = select(loaded, disable)
     if not rules:
         raise LeaksweepError("no rules to run: add --rules PACK.yaml or drop --no-builtin")
     return rules
 
 
-def make_detector(settings: ScanSettings) -> Detector:
-    rules = load_selected_rules(settings.rule_packs, settings.no_builtin, settings.disable)
-    return Detector(rules, timing=settings.verbose)
+def rule_cache(settings: ScanSettings) -> RuleCache:
+    return RuleCache(default_directory(), enabled=not settings.no_cache)
+
+
+def make_detector(settings: ScanSettings, cache: RuleCache | None = None) -> Detector:
+    """The detector, its rules and candidate stage from the cache where they are unchanged."""
+    cache = cache or rule_cache(settings)
+    rules = load_selected_rules(settings.rule_packs, settings.no_builtin, settings.disable, cache)
+    return Detector(rules, timing=settings.verbose, candidates=cache.candidates(rules))
+
+
+def parallelism(settings: ScanSettings, mode: str) -> Parallelism:
+    """Worker processes for a scan: ``--jobs`` (always used when given), else one per CPU once
+    the scan proves large. The pre-commit hook stays in one process."""
+    if mode == "staged":
+        return Parallelism(jobs=1)
+    jobs = settings.jobs if settings.jobs is not None else default_jobs()
+    return Parallelism(jobs=jobs, force=settings.jobs is not None, max_size=settings.max_file_size)
+
+
+def describe_backend(detector: Detector) -> str:
+    """One line for ``-v``: how candidates were found, and why not with Hyperscan if not."""
+    backend = detector.backend
+    line = f"matching: {backend}"
+    if backend == "python":
+        why = detector.candidates.why_not_hyperscan
+        line += f" keyword prefilter ({'hyperscan unavailable: ' + why if why else 'a small scan'})"
+    if detector.candidates.origin:
+        line += f"; from the cache: {', '.join(detector.candidates.origin)}"
+    return line
 
 
 def _use_color(settings: ScanSettings, stream: TextIO) -> bool:
@@ -356,12 +411,14 @@ def make_progress(settings: ScanSettings, mode: str, stream: TextIO | None = Non
 
 
 def scan_with_progress(
-    items: Iterable[SourceItem],
+    items: Iterable[Work],
     detector: Detector,
     settings: ScanSettings,
     mode: str,
     stream: bool = True,
     suppressor: Suppressor | None = None,
+    parallel: Parallelism | None = None,
+    on_scanned: Callable[[Scanned], None] | None = None,
 ) -> ScanResult:
     """:func:`run_scan` plus what is seen while it runs: the progress bar on a terminal's standard
     error, and, for ``--format jsonl`` to standard output, each finding's line as it is found (a
@@ -395,9 +452,13 @@ def scan_with_progress(
             on_finding=on_finding,
             on_progress=progress.update,
             suppress=suppressor.reason if stream else None,
+            parallel=parallel if parallel is not None else parallelism(settings, mode),
+            on_scanned=on_scanned,
         )
     finally:
         progress.close()  # erase the bar, also on Ctrl-C, before anything else is printed
+    if settings.verbose and not settings.quiet:
+        click.echo(f"leaksweep: {describe_backend(detector)}", err=True)
     result.streamed = streaming
     result.notes.extend(suppressor.notes())
     if not stream:

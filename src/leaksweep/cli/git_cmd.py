@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from leaksweep.cli.common import (
     make_detector,
     pop_settings,
     report,
+    rule_cache,
     scan_options,
     scan_with_progress,
     suppress_after,
@@ -125,7 +127,7 @@ def commits(revs: tuple[str, ...], since_ref: str | None, pre_push: bool, **kwar
     parent version contains it, so a secret that only a merge introduces is found too.
     """
     from leaksweep import git
-    from leaksweep.sources.commits import iter_commits, list_commits, range_args
+    from leaksweep.sources.commits import commit_work, list_commits, range_args
 
     settings = pop_settings(kwargs)
     if pre_push:
@@ -141,9 +143,10 @@ def commits(revs: tuple[str, ...], since_ref: str | None, pre_push: bool, **kwar
     if not listed:
         return _nothing(settings, "commits", "no commits to scan in that range.")
     detector = make_detector(settings)
-    result = scan_with_progress(
-        iter_commits(listed, settings.max_file_size, settings.exclude), detector, settings, mode="commits"
-    )
+    # Listed in full first: workers read the versions themselves, and none is forked while a git
+    # stream is open.
+    work = list(commit_work(listed, settings.exclude))
+    result = scan_with_progress(work, detector, settings, mode="commits")
     if info.shallow:
         result.notes.append(
             "this is a shallow clone: a commit at its boundary is compared with nothing, so every secret "
@@ -178,20 +181,59 @@ def history(branches: tuple[str, ...], since: str | None, **kwargs: Any) -> int:
     clone the report says that history is incomplete.
     """
     from leaksweep import provenance
+    from leaksweep.cache import AuditMemory, rules_digest
     from leaksweep.sources.history import History
 
     settings = pop_settings(kwargs)
     source = History(branches, since)
-    detector = make_detector(settings)
-    # Not streamed: provenance is attached to the findings after the scan.
-    items = source.items(settings.max_file_size, settings.exclude)
-    result = scan_with_progress(items, detector, settings, mode="history", stream=False)
+    cache = rule_cache(settings)
+    detector = make_detector(settings, cache)
+    memory: AuditMemory | None = None
+    if not settings.no_cache:
+        options = (detector.decode_depth, detector.timeout, detector.timeout_per_mb)
+        memory = AuditMemory(cache.store, str(source.git_dir), rules_digest(detector.rules, *options))
+    # Listed in full first (blob ids and paths only): workers read the blobs themselves. Not
+    # streamed: provenance is attached to the findings after the scan.
+    items = list(_unless_remembered(source.listing(settings.max_file_size, settings.exclude), memory))
+    result = scan_with_progress(
+        items,
+        detector,
+        settings,
+        mode="history",
+        stream=False,
+        on_scanned=memory.record if memory is not None else None,
+    )
+    if memory is not None:
+        memory.save()
+        if memory.skipped and settings.verbose and not settings.quiet:
+            click.echo(
+                f"leaksweep: {memory.skipped} blobs were scanned by an earlier audit with the same rules "
+                "and had nothing to report; they were not read again (--no-cache reads every blob)",
+                err=True,
+            )
     started = time.perf_counter()
     result.findings = provenance.attach(result.findings, source.starts, source.head_tree)
     suppress_after(result)
     result.elapsed += time.perf_counter() - started
     result.notes[:0] = source.notes
     return report(result, settings)
+
+
+def _unless_remembered(listing: Iterable[Any], memory: Any) -> Iterator[Any]:
+    """The audit's work without the blobs an earlier audit already found clean (a binary one is
+    still listed as skipped, as a full audit would)."""
+    from leaksweep.cache import AuditMemory
+    from leaksweep.model import Skipped
+
+    for item in listing:
+        if memory is None or isinstance(item, Skipped):
+            yield item
+            continue
+        state = memory.status(item.oid, item.path)
+        if state is None:
+            yield item
+        elif state == AuditMemory.BINARY:
+            yield Skipped(item.path, "binary", item.oid)
 
 
 @click.group()

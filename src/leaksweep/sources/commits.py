@@ -9,6 +9,7 @@ against all its parents and a secret that only a merge adds is still found. Each
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from leaksweep import git
@@ -62,48 +63,71 @@ def _info(commit: git.Commit) -> CommitInfo:
     return CommitInfo(commit.sha, commit.author, commit.email, commit.date, commit.subject)
 
 
+@dataclass(frozen=True, slots=True)
+class ChangeWork:
+    """A file version to scan, before it is read: what a worker process needs to read it."""
+
+    path: str
+    blob: str
+    earlier: tuple[str, ...]  # the versions it is compared with, sorted
+    commit: CommitInfo
+
+
+def commit_work(
+    commits: Sequence[git.Commit],
+    exclude: Iterable[str] = (),
+    cwd: str | Path | None = None,
+) -> Iterator[Skipped | ChangeWork]:
+    """The file versions the commits create, in order, without reading any of them."""
+    excludes = tuple(exclude)
+    by_sha = {c.sha: c for c in commits}
+    seen: set[tuple[str, str, frozenset[str]]] = set()
+    noted: set[str] = set()
+    for sha, changes in git.commit_changes([c.sha for c in commits], cwd):
+        commit = by_sha.get(sha)
+        info = _info(commit) if commit is not None else CommitInfo(sha)
+        for change in changes:
+            if change.deleted or (excludes and match_path(change.path, excludes)):
+                continue
+            if change.gitlink:
+                if change.path not in noted:
+                    noted.add(change.path)
+                    yield Skipped(change.path, GITLINK_REASON, change.blob)
+                continue
+            earlier = frozenset(
+                s.blob for s in change.parents if not git.is_zero(s.blob) and s.mode != "160000"
+            )
+            # A pure rename or a mode change keeps the blob: nothing in it is new.
+            if change.blob in earlier:
+                continue
+            key = (change.path, change.blob, earlier)
+            if key in seen:  # the same change again (a cherry-pick in the same range)
+                continue
+            seen.add(key)
+            yield ChangeWork(change.path, change.blob, tuple(sorted(earlier)), info)
+
+
+def read_change(work: ChangeWork, reader: BlobReader) -> SourceItem:
+    content = reader.version(work.path, work.blob)
+    if isinstance(content, Skipped):
+        return content
+    return Target(
+        path=work.path,
+        content=content,
+        blob=work.blob,
+        before=reader.earlier(work.earlier),
+        origin="commit",
+        commit=work.commit,
+    )
+
+
 def iter_commits(
     commits: Sequence[git.Commit],
     max_size: int,
     exclude: Iterable[str] = (),
     cwd: str | Path | None = None,
 ) -> Iterator[SourceItem]:
-    excludes = tuple(exclude)
-    by_sha = {c.sha: c for c in commits}
-    seen: set[tuple[str, str, frozenset[str]]] = set()
-    noted: set[str] = set()
     with git.CatFile(cwd) as cat:
         reader = BlobReader(cat, max_size)
-        for sha, changes in git.commit_changes([c.sha for c in commits], cwd):
-            commit = by_sha.get(sha)
-            info = _info(commit) if commit is not None else CommitInfo(sha)
-            for change in changes:
-                if change.deleted or (excludes and match_path(change.path, excludes)):
-                    continue
-                if change.gitlink:
-                    if change.path not in noted:
-                        noted.add(change.path)
-                        yield Skipped(change.path, GITLINK_REASON, change.blob)
-                    continue
-                earlier = frozenset(
-                    s.blob for s in change.parents if not git.is_zero(s.blob) and s.mode != "160000"
-                )
-                # A pure rename or a mode change keeps the blob: nothing in it is new.
-                if change.blob in earlier:
-                    continue
-                key = (change.path, change.blob, earlier)
-                if key in seen:  # the same change again (a cherry-pick in the same range)
-                    continue
-                seen.add(key)
-                content = reader.version(change.path, change.blob)
-                if isinstance(content, Skipped):
-                    yield content
-                    continue
-                yield Target(
-                    path=change.path,
-                    content=content,
-                    blob=change.blob,
-                    before=reader.earlier(sorted(earlier)),
-                    origin="commit",
-                    commit=info,
-                )
+        for work in commit_work(commits, exclude, cwd):
+            yield work if isinstance(work, Skipped) else read_change(work, reader)

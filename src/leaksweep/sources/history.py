@@ -10,6 +10,7 @@ by ``provenance`` for the few blobs that had findings.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from leaksweep import git
@@ -17,7 +18,7 @@ from leaksweep.errors import LeaksweepError
 from leaksweep.globs import match_path
 from leaksweep.model import Skipped, Target
 from leaksweep.sources import SourceItem
-from leaksweep.sources.gitblob import too_large
+from leaksweep.sources.gitblob import BlobReader, too_large
 
 SHALLOW_NOTE = (
     "this is a shallow clone: history before its boundary is missing, so older secrets are not "
@@ -39,6 +40,7 @@ class History:
         self.since = since
         self.notes: list[str] = []
         info = git.repo_info(cwd)
+        self.git_dir = info.git_dir
         self.head = info.head
         if info.shallow:
             self.notes.append(SHALLOW_NOTE)
@@ -62,10 +64,12 @@ class History:
         # The trailing "--" makes git read every argument as a revision, never as a path.
         return ["--all", "--end-of-options", *dict.fromkeys(stash), "--"]
 
-    def items(self, max_size: int, exclude: Iterable[str] = ()) -> Iterator[SourceItem]:
+    def listing(self, max_size: int, exclude: Iterable[str] = ()) -> Iterator[Skipped | BlobWork]:
+        """The blobs to scan, without reading them: what cannot be scanned comes first (as
+        Skipped), then every blob to read, in the order rev-list found them."""
         excludes = tuple(exclude)
         since = [f"--since={self.since}"] if self.since else []
-        wanted: list[tuple[str, str]] = []
+        wanted: dict[str, BlobWork] = {}
         for obj in git.reachable_objects([*since, *self.starts], self.cwd):
             path = obj.path or f"<blob {obj.oid[:12]}>"  # a tag pointing straight at a blob
             if obj.kind == "missing":
@@ -75,11 +79,36 @@ class History:
             elif obj.size > max_size:
                 yield Skipped(path, too_large(obj.size, max_size), obj.oid)
             else:
-                wanted.append((obj.oid, path))
-        paths = dict(wanted)
+                wanted.setdefault(obj.oid, BlobWork(obj.oid, path, obj.size))
+        yield from wanted.values()
+
+    def items(self, max_size: int, exclude: Iterable[str] = ()) -> Iterator[SourceItem]:
+        work: list[BlobWork] = []
+        for item in self.listing(max_size, exclude):
+            if isinstance(item, Skipped):
+                yield item
+            else:
+                work.append(item)
+        paths = {w.oid: w.path for w in work}
         errors: dict[str, str] = {}
         for oid, content in git.read_blobs(paths, self.cwd, errors):
             if content is None:
                 yield Skipped(paths[oid], git.unreadable_reason(oid, errors.get(oid)), oid, damaged=True)
             else:
                 yield Target(path=paths[oid], content=content, blob=oid, origin="history")
+
+
+@dataclass(frozen=True, slots=True)
+class BlobWork:
+    """A blob to scan, before it is read: what a worker process needs to read it."""
+
+    oid: str
+    path: str
+    size: int
+
+
+def read_blob(work: BlobWork, reader: BlobReader) -> SourceItem:
+    content = reader.version(work.path, work.oid)
+    if isinstance(content, Skipped):
+        return content
+    return Target(path=work.path, content=content, blob=work.oid, origin="history")

@@ -1,0 +1,358 @@
+"""On-disk caches in the user's cache directory, so a pre-commit hook and a repeated audit do not
+redo work: the parsed rule packs, each rule's analysis and the Hyperscan database (keyed by a
+hash of the packs and the library versions), and which blobs an audit has already scanned.
+
+Every entry is rebuilt silently when it is missing, stale (its key no longer matches) or corrupt.
+Entries are ``marshal`` data of plain values, rebuilt into leaksweep's own types from a fixed list:
+loading one can never run code. Nothing here holds a secret: blob lists are hashes of ids and
+paths. ``LEAKSWEEP_CACHE_DIR`` moves the cache; ``--no-cache`` turns it off for one run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields, is_dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from leaksweep import __version__
+from leaksweep.matching import (
+    ANALYSIS_VERSION,
+    Analysis,
+    Candidates,
+    CompiledRules,
+    analyse_all,
+    compile_rules,
+)
+from leaksweep.rules import AllowRegex, Example, Rule, RuleAllow, builtin_pack_paths
+
+if TYPE_CHECKING:
+    from leaksweep.parallel import Scanned
+
+FORMAT = "1"
+CACHE_ENV = "LEAKSWEEP_CACHE_DIR"
+KEEP = 6  # entries of one kind kept (older ones are removed when a new one is written)
+
+
+def default_directory() -> Path | None:
+    """``$LEAKSWEEP_CACHE_DIR``, else the platform's user cache directory; None if there is none."""
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        return Path(explicit)
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA")
+        return Path(base) / "leaksweep" / "Cache" if base else None
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "leaksweep"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "leaksweep"
+    try:
+        return Path.home() / ".cache" / "leaksweep"
+    except RuntimeError:  # no home directory
+        return None
+
+
+def digest(parts: Iterable[str | bytes]) -> str:
+    """A hash of ``parts`` (length-prefixed, so no two lists of parts collide by concatenation)."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()[:40]
+
+
+def _library_versions() -> list[str]:
+    import regex
+
+    return [FORMAT, __version__, sys.version, str(getattr(regex, "__version__", "?"))]
+
+
+# ---------------------------------------------------------------- plain-value encoding
+
+
+class LazyPattern:
+    """An allow-list regex read from the cache: compiled on its first use."""
+
+    def __init__(self, source: str) -> None:
+        self.pattern = source
+        self._compiled: Any = None
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        if self._compiled is None:
+            import regex
+
+            self._compiled = regex.compile(self.pattern)
+        return self._compiled.search(*args, **kwargs)
+
+
+_TYPES: dict[str, type] = {
+    cls.__name__: cls for cls in (Rule, RuleAllow, AllowRegex, Example, Analysis, CompiledRules)
+}
+
+
+def _plain(value: Any) -> Any:
+    """Plain values for ``marshal``: a dataclass becomes ("$", name, field values in order)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        name = type(value).__name__
+        if name not in _TYPES:
+            raise TypeError(f"cannot cache a {name}")
+        values = []
+        for f in fields(value):
+            item = getattr(value, f.name)
+            if name == "Rule" and f.name == "compiled":
+                item = None  # compiled when a candidate needs it
+            elif name == "AllowRegex" and f.name == "pattern":
+                item = item.pattern  # its source
+            values.append(_plain(item))
+        return ("$", name, tuple(values))
+    if isinstance(value, list | tuple):
+        return ("[", tuple(_plain(v) for v in value))
+    if value is None or isinstance(value, str | int | float | bool | bytes):
+        return value
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def _restore(value: Any) -> Any:
+    if type(value) is not tuple:
+        return value
+    if value[0] == "[":
+        return tuple([_restore(v) if type(v) is tuple else v for v in value[1]])
+    if value[0] != "$":
+        raise ValueError("malformed cache entry")
+    cls = _TYPES[value[1]]
+    args = [_restore(v) if type(v) is tuple else v for v in value[2]]
+    if cls is AllowRegex:
+        args[0] = LazyPattern(args[0])
+    return cls(*args)
+
+
+# ---------------------------------------------------------------- files
+
+
+class Store:
+    """A directory of cache entries, each written atomically and read back or rebuilt."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+
+    def read(self, kind: str, key: str) -> Any:
+        if self.directory is None:
+            return None
+        try:
+            return marshal.loads((self.directory / kind / f"{key}.bin").read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+
+    def write(self, kind: str, key: str, value: Any) -> None:
+        if self.directory is None:
+            return
+        folder = self.directory / kind
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".bin", dir=folder)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    marshal.dump(value, handle)
+                os.replace(tmp, folder / f"{key}.bin")
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+            self._prune(folder)
+        except OSError:
+            pass  # a read-only or full cache directory only costs speed
+
+    @staticmethod
+    def _prune(folder: Path) -> None:
+        entries = sorted(folder.glob("*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[KEEP:]:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+# ---------------------------------------------------------------- rules
+
+
+class RuleCache:
+    """Parsed rule packs and their candidate stage, from the cache when it has them."""
+
+    def __init__(self, directory: Path | None = None, enabled: bool = True) -> None:
+        self.store = Store(directory if enabled else None)
+        self.hits: list[str] = []  # what came from the cache (for -v)
+
+    def load_rules(
+        self,
+        packs: Sequence[Path],
+        builtin: bool,
+        loader: Callable[[], list[Rule]],
+        examples: bool = True,
+    ) -> list[Rule]:
+        """The rules ``loader`` would return for these packs; read from the cache when the packs'
+        contents are unchanged. Errors in a pack come from ``loader``, so they are never cached.
+        Scans pass ``examples=False``: the rules then come without their (bulky) examples."""
+        try:
+            paths = (builtin_pack_paths() if builtin else []) + list(packs)
+            parts: list[str | bytes] = [*_library_versions(), "builtin" if builtin else ""]
+            for path in paths:
+                parts += [str(path), path.read_bytes()]
+        except Exception:  # an unreadable pack: the loader reports it
+            return loader()
+        key = digest(parts)
+        rules = self._read_rules(key, examples)
+        if rules is not None:
+            self.hits.append("rules")
+            return rules
+        rules = loader()
+        bare = [replace(r, examples=(), negative_examples=()) for r in rules]
+        self.store.write("rules", key, _plain(bare))
+        self.store.write("examples", key, _plain([(r.examples, r.negative_examples) for r in rules]))
+        return rules
+
+    def _read_rules(self, key: str, examples: bool) -> list[Rule] | None:
+        found = self.store.read("rules", key)
+        if found is None:
+            return None
+        try:
+            rules = list(_restore(found))
+            if not all(isinstance(r, Rule) for r in rules):
+                return None
+            if examples:
+                extra = self.store.read("examples", key)
+                if extra is None:
+                    return None
+                pairs = _restore(extra)
+                if len(pairs) != len(rules):
+                    return None
+                rules = [
+                    replace(r, examples=ex, negative_examples=tuple(tuple(n) for n in neg))
+                    for r, (ex, neg) in zip(rules, pairs, strict=True)
+                ]
+        except (KeyError, TypeError, ValueError, IndexError):
+            return None
+        return rules
+
+    def candidates(self, rules: Sequence[Rule], backend: str = "auto") -> Candidates:
+        """The candidate stage for ``rules``: analyses and the Hyperscan database from the cache
+        when present; the database is compiled (and stored) when a scan first needs it."""
+        key = digest(
+            [*_library_versions(), ANALYSIS_VERSION]
+            + [f"{r.id}\0{r.regex}\0{chr(1).join(r.keywords)}" for r in rules]
+        )
+        analyses: list[Analysis] | None = None
+        found = self.store.read("analyses", key)
+        if found is not None:
+            with contextlib.suppress(KeyError, TypeError, ValueError, IndexError):
+                restored = list(_restore(found))
+                if len(restored) == len(rules) and all(isinstance(a, Analysis) for a in restored):
+                    analyses = restored
+                    self.hits.append("analyses")
+        if analyses is None:
+            analyses = analyse_all([r.regex for r in rules])
+            self.store.write("analyses", key, _plain(analyses))
+        compiled: CompiledRules | None = None
+        db_key = ""
+        if backend in ("auto", "hyperscan"):
+            from leaksweep.matching import hyperscan_import
+
+            module, _ = hyperscan_import()
+            if module is not None:
+                db_key = digest([key, str(getattr(module, "__version__", "?"))])
+                found = self.store.read("hyperscan", db_key)
+                if found is not None:
+                    with contextlib.suppress(KeyError, TypeError, ValueError, IndexError):
+                        restored_db = _restore(found)
+                        if isinstance(restored_db, CompiledRules) and len(restored_db.modes) == len(rules):
+                            compiled = restored_db
+                            self.hits.append("hyperscan database")
+        ids = [r.id for r in rules]
+
+        def compile_and_store(all_analyses: Sequence[Analysis]) -> CompiledRules:
+            built = compile_rules(all_analyses, ids, [r.keywords for r in rules])
+            if db_key:
+                self.store.write("hyperscan", db_key, _plain(built))
+            return built
+
+        stage = Candidates(
+            [r.regex for r in rules],
+            [r.keywords for r in rules],
+            backend=backend,
+            analyses=analyses,
+            compiled=compiled,
+            compile=compile_and_store,
+        )
+        stage.origin = list(self.hits)
+        return stage
+
+
+# ---------------------------------------------------------------- incremental audits
+
+
+def rules_digest(rules: Sequence[Rule], *options: object) -> str:
+    """A hash of everything about ``rules`` (and the detector ``options``) that decides findings."""
+    bare = [replace(r, examples=(), negative_examples=()) for r in rules]
+    return digest([*_library_versions(), marshal.dumps(_plain(bare)), repr(options)])
+
+
+class AuditMemory:
+    """The blobs an earlier audit of this repository, with the same rules, scanned and found
+    nothing in (no finding, nothing dropped, no note), and the ones that were binary.
+
+    A blob is remembered with the path it was scanned at (path-scoped rules and allow lists
+    depend on it), as a hash of id and path: the file holds no content and no secret. A blob
+    with anything to report is never remembered, so it is scanned (and reported) every time."""
+
+    CLEAN, BINARY = b"c", b"b"
+
+    def __init__(self, store: Store, repository: str, rules_key: str) -> None:
+        self.store = store
+        self.kind = f"audits/{digest([repository])}"
+        self.key = rules_key
+        self.known: dict[bytes, bytes] = {}
+        self.seen: dict[bytes, bytes] = {}
+        self.skipped = 0
+        found = store.read(self.kind, self.key)
+        if isinstance(found, tuple) and len(found) == 2 and all(isinstance(x, bytes) for x in found):
+            clean, binary = found
+            for blob in (clean, binary):
+                if len(blob) % 16:
+                    return  # corrupt: start afresh
+            for i in range(0, len(clean), 16):
+                self.known[clean[i : i + 16]] = self.CLEAN
+            for i in range(0, len(binary), 16):
+                self.known[binary[i : i + 16]] = self.BINARY
+
+    @staticmethod
+    def _id(blob: str, path: str) -> bytes:
+        return hashlib.blake2b(f"{blob}\0{path}".encode("utf-8", "surrogateescape"), digest_size=16).digest()
+
+    def status(self, blob: str, path: str) -> bytes | None:
+        """CLEAN or BINARY if an earlier audit scanned this blob at this path, else None."""
+        state = self.known.get(self._id(blob, path))
+        if state is not None:
+            self.seen[self._id(blob, path)] = state
+            self.skipped += 1
+        return state
+
+    def record(self, scanned: Scanned) -> None:
+        """Remember a blob this audit scanned, if it had nothing to report."""
+        found = scanned.detection
+        if scanned.blob is None or found.findings or found.dropped or found.notes:
+            return
+        if found.skipped is None:
+            self.seen[self._id(scanned.blob, scanned.path)] = self.CLEAN
+        elif found.skipped.reason == "binary":
+            self.seen[self._id(scanned.blob, scanned.path)] = self.BINARY
+
+    def save(self) -> None:
+        """Remember what this audit saw (blobs no longer reachable are forgotten)."""
+        clean = b"".join(sorted(k for k, v in self.seen.items() if v == self.CLEAN))
+        binary = b"".join(sorted(k for k, v in self.seen.items() if v == self.BINARY))
+        self.store.write(self.kind, self.key, (clean, binary))
