@@ -11,7 +11,7 @@ import click
 from leaksweep.cli.common import load_selected_rules, rule_options
 from leaksweep.errors import EXIT_CLEAN, EXIT_FINDINGS, LeaksweepError
 from leaksweep.fileio import atomic_text
-from leaksweep.rulecheck import check_rules
+from leaksweep.rulecheck import check_rules, lint_rules, sample_targets, time_rules
 from leaksweep.rules import Rule, builtin_rules_dir, load_pack, load_rules
 
 
@@ -69,8 +69,21 @@ def show(rule_id: str, rule_packs: tuple[Path, ...], no_builtin: bool, disable: 
 
 @rules.command("check")
 @click.argument("packs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-def check(packs: tuple[Path, ...]) -> int:
+@click.option("--lint/--no-lint", default=True, show_default=True, help="Warn about rules that will be slow.")
+@click.option("--time", "timing", is_flag=True, help="Time each rule on a sample and list the slowest.")
+@click.option(
+    "--sample",
+    multiple=True,
+    metavar="PATH",
+    help="Files or folders to time on (default: the Python standard library, up to 8 MB).",
+)
+def check(packs: tuple[Path, ...], lint: bool, timing: bool, sample: tuple[str, ...]) -> int:
     """Prove every rule against its examples (default: the built-in packs).
+
+    With --lint (the default), also warn about rules that will be slow: unbounded matches, no literal
+    for the multi-pattern prefilter to anchor on, keywords that are not in the pattern, unbounded
+    lookarounds, patterns Hyperscan takes only in prefilter mode. --time runs every rule on a
+    sample and lists the slowest (seconds per MB, and what each would cost run on every file).
 
     Exit 0 when every example yields its secret and no negative example matches, 1 otherwise,
     2 when a pack cannot be loaded.
@@ -79,10 +92,25 @@ def check(packs: tuple[Path, ...]) -> int:
     builtin_dir = builtin_rules_dir().resolve()
     strict = not packs or all(Path(p).resolve().parent == builtin_dir for p in packs)
     problems = check_rules(loaded, strict=strict)
-    for problem in problems:
+    slow = lint_rules(loaded) if lint else []
+    for problem in [*problems, *slow]:
         click.echo(problem.render(), err=True)
+    if timing:
+        targets = sample_targets(sample)
+        megabytes = max(sum(len(t.content) for t in targets) / 1e6, 1e-9)
+        times = time_rules(loaded, targets)
+        total = sum(t.seconds for t in times) or 1e-9
+        click.echo(
+            f"rule timing on {megabytes:.1f} MB ({len(targets)} files): ms per MB, share, plain ms per MB"
+        )
+        for item in times[:20]:
+            click.echo(
+                f"  {item.rule.id:40} {1000 * item.seconds / megabytes:9.2f} {item.seconds / total:6.1%} "
+                f"{1000 * item.plain_seconds / megabytes:9.2f}"
+            )
     errors = [p for p in problems if not p.warning]
-    click.echo(f"{len(loaded)} rules checked: {len(errors)} errors, {len(problems) - len(errors)} warnings")
+    said = f"{len(loaded)} rules checked: {len(errors)} errors, {len(problems) - len(errors)} warnings"
+    click.echo(said + (f"; {len(slow)} speed warnings" if slow else ""))
     return EXIT_FINDINGS if errors else EXIT_CLEAN
 
 
