@@ -15,7 +15,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
@@ -154,6 +153,8 @@ class Store:
     def write(self, kind: str, key: str, value: Any) -> None:
         if self.directory is None:
             return
+        import tempfile
+
         folder = self.directory / kind
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -91,18 +91,6 @@ def _base64_text(run: bytes) -> str | None:
     return decoded if _printable(decoded) else None
 
 
-def _starts(mask: bytes) -> Iterator[int]:
-    """Where the runs of MIN_BASE64 or more alphabet characters start in a mask."""
-    find = mask.find
-    at = find(_NEEDLE)
-    while at != -1:
-        yield at
-        stop = find(b" ", at + MIN_BASE64)
-        if stop == -1:
-            return
-        at = find(_NEEDLE, stop)
-
-
 def encoded_runs(text: str, memo: dict[bytes, str | None] | None = None) -> Iterator[EncodedRun]:
     """Encoded runs in ``text`` that decode to printable text.
 
@@ -115,9 +103,14 @@ def encoded_runs(text: str, memo: dict[bytes, str | None] | None = None) -> Iter
     mask = data.translate(_MASK)  # one byte per character either way ("?" for non-ASCII)
     find = mask.find
     seen: dict[bytes, str | None] = {} if memo is None else memo
-    for start in _starts(mask):
-        stop = find(b" ", start + MIN_BASE64)
-        end = size if stop == -1 else stop
+    at = find(_NEEDLE)
+    while at != -1:
+        start = at
+        stop = find(b" ", start + MIN_BASE64)  # the run's end ("=" is not in the alphabet)
+        if stop == -1:
+            end, at = size, -1
+        else:
+            end, at = stop, find(_NEEDLE, stop)
         if end < size and data[end] == 0x3D:  # up to two "=" belong to the run
             end += 1
             if end < size and data[end] == 0x3D:

@@ -27,7 +27,7 @@ from leaksweep.validators import VALIDATORS
 T = TypeVar("T")
 
 # How many base64 runs' decodings a detector remembers (about 100 bytes each).
-DECODED_MEMO = 200_000
+DECODED_MEMO = 50_000
 
 # git's own heuristic: a NUL byte in the first 8000 bytes means binary.
 BINARY_SNIFF = 8000
@@ -139,7 +139,7 @@ class Detector:
         # What base64 runs decode to, across targets: the versions of a file share most of them.
         self._decoded: dict[bytes, str | None] = {}
         self._unscoped = frozenset(i for i, rule in enumerate(self.rules) if not rule.paths)
-        self._scoped = [(i, _paths_regex(rule.paths)) for i, rule in enumerate(self.rules) if rule.paths]
+        self._scoped = [_Scope(i, rule.paths) for i, rule in enumerate(self.rules) if rule.paths]
         # A match is kept only if it contains a keyword, which implies the plain detector's gate
         # (a keyword occurs in the lower-cased text) unless lower() depends on context there:
         # only a final sigma does. Rules with such keywords keep the explicit gate.
@@ -258,7 +258,8 @@ class Detector:
         active: frozenset[int] | set[int] = self._unscoped
         if self._scoped:
             path = _normal_path(target.path)
-            extra = [i for i, paths in self._scoped if paths.match(path)]
+            parts = path.split("/")
+            extra = [scope.index for scope in self._scoped if scope.matches(path, parts)]
             if extra:
                 active = self._unscoped.union(extra)
         plan = self.candidates.plan(text, active)
@@ -433,6 +434,47 @@ def _starts(pattern: Pattern, text: str, starts: Starts, budget: float, started:
             yield m
             done = m.end() if m.end() > at else at + 1
             at = max(at + 1, done)
+
+
+class _Scope:
+    """A rule's ``paths``, matched as :func:`match_path` matches them. Each glob's last part rules
+    most paths out without a regex (compiled only when a path gets past that), which keeps the
+    pre-commit hook from compiling a regex per scoped rule on every commit."""
+
+    def __init__(self, index: int, paths: Sequence[str]) -> None:
+        self.index = index
+        self.paths = paths
+        self._regex: re.Pattern[str] | None = None
+        self._tails: list[tuple[str, str]] | None = []
+        for glob in paths:
+            last = glob.strip().rstrip("/").rsplit("/", 1)[-1]
+            if any(c in last for c in "?[\\") or last.count("*") > 1 or not last:
+                self._tails = None  # this glob cannot rule a path out cheaply
+                break
+            head, star, tail = last.partition("*")
+            self._tails.append((head, tail) if star else (last, "\0"))
+
+    def _could(self, parts: Sequence[str]) -> bool:
+        """Whether some path component fits some glob's last part (a glob also matches what lies
+        below a directory it names, so every component counts, not just the file name)."""
+        if self._tails is None:
+            return True
+        for head, tail in self._tails:
+            if tail == "\0":
+                if head in parts:
+                    return True
+            elif any(
+                p.startswith(head) and p.endswith(tail) and len(p) >= len(head) + len(tail) for p in parts
+            ):
+                return True
+        return False
+
+    def matches(self, path: str, parts: Sequence[str]) -> bool:
+        if not self._could(parts):
+            return False
+        if self._regex is None:
+            self._regex = _paths_regex(self.paths)
+        return self._regex.match(path) is not None
 
 
 def _paths_regex(paths: Sequence[str]) -> re.Pattern[str]:

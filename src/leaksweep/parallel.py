@@ -18,6 +18,7 @@ import contextlib
 import os
 import queue
 import signal
+import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -67,6 +68,35 @@ def _size(item: Work) -> int:
     return 4096 if isinstance(item, ChangeWork) else 0
 
 
+# Each worker runs its own cat-file, so git's own caches are kept smaller than its defaults (96 MB
+# of delta bases, 1 GB pack windows): measured on a delta-packed history, the same speed with about
+# half the memory. Given before the subcommand, they are ordinary `git -c` settings.
+_LEAN_GIT = (
+    "-c",
+    "core.packedGitWindowSize=8m",
+    "-c",
+    "core.packedGitLimit=32m",
+    "-c",
+    "core.deltaBaseCacheLimit=64m",
+)
+
+
+class _LeanCatFile(git.CatFile):
+    """git.CatFile with git's caches kept small (several run at once during an audit)."""
+
+    def _start(self) -> Any:
+        if self._proc is None:
+            self._proc = git._Process([*_LEAN_GIT, "cat-file", "--batch"], self.cwd, subprocess.PIPE)
+        return self._proc
+
+
+class _ReadOnce(BlobReader):
+    """A BlobReader that keeps nothing: an audit reads each blob once."""
+
+    def _read(self, oid: str) -> bytes | None:
+        return self.cat.read(oid, self.max_size)
+
+
 class _Reader:
     """Reads work items in one process through one ``git cat-file --batch``."""
 
@@ -80,8 +110,10 @@ class _Reader:
         if isinstance(item, Target | Skipped):
             return item
         if self._reader is None:
-            self._cat = git.CatFile(self.cwd)
-            self._reader = BlobReader(self._cat, self.max_size)
+            self._cat = _LeanCatFile(self.cwd)
+            # Commits compare each version with its parents' (just read, mostly): those are kept.
+            kind = _ReadOnce if isinstance(item, BlobWork) else BlobReader
+            self._reader = kind(self._cat, self.max_size)
         if isinstance(item, BlobWork):
             return read_blob(item, self._reader)
         return read_change(item, self._reader)
@@ -150,8 +182,11 @@ def _work(
     results: Any,
 ) -> None:
     """A worker: scan chunks until told to stop; an error goes back to the main process."""
-    # The main process decides when to stop (Ctrl-C, SIGTERM): a worker only obeys it.
+    # The main process decides when to stop (Ctrl-C, SIGTERM, a closed terminal): a worker is
+    # stopped by it, and never unwinds on its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     detector = payload if isinstance(payload, Detector) else payload.build()
     reader = _Reader(cwd, max_size)

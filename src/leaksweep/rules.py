@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -117,10 +116,18 @@ def compile_regex(pattern: str, where: str, rule_id: str | None, key: str) -> Pa
 
 def builtin_rules_dir() -> Path:
     """The built-in packs: inside the installed package, or ``rules/`` of a source checkout."""
+    # Looked for on disk first: importlib.resources (and the zipfile module it imports) costs the
+    # pre-commit hook milliseconds on every commit, and is needed only for a zipped install.
+    beside = Path(__file__).resolve().parent
+    for candidate in (beside / "rules", beside.parents[1] / "rules"):
+        if candidate.is_dir():
+            return candidate
+    from importlib import resources
+
     packaged = resources.files("leaksweep") / "rules"
     if packaged.is_dir():
         return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "rules"
+    return beside.parents[1] / "rules"
 
 
 def builtin_pack_paths() -> list[Path]:
