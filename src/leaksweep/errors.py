@@ -31,7 +31,9 @@ class LeaksweepError(Exception):
         if self.rule:
             parts.append(f"rule {self.rule}")
         parts.append(self.message)
-        return ": ".join(parts)
+        # One line, whatever the input held: a key or value quoted from a hostile file may carry
+        # newlines or terminal escapes, which are shown escaped.
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in ": ".join(parts))
 
 
 class RuleError(LeaksweepError):
