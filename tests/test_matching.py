@@ -253,3 +253,18 @@ def test_regex_semantics_the_windows_rely_on() -> None:
     assert regex.compile(r"(?<![a-z])abc").search("xabc", 1) is None
     assert regex.compile(r"\babc").search("xabc", 1) is None
     assert regex.compile(r"^abc").search("xabc", 1) is None
+
+
+def test_without_hyperscan_auto_falls_back_to_keywords(monkeypatch: pytest.MonkeyPatch) -> None:
+    import leaksweep.matching as matching
+
+    monkeypatch.setattr(matching, "hyperscan_import", lambda: (None, "ImportError: no wheel here"))
+    rules = [r for r in RULES if r.id == "github-pat"]
+    stage = Candidates([r.regex for r in rules], [r.keywords for r in rules], backend="auto")
+    stage.prepare()  # as a large scan would: it wants Hyperscan
+    detector = Detector(rules, candidates=stage)
+    found = detector.scan(Target("a.txt", f"t = {rules[0].examples[0].secret}\n".encode()))
+    assert [f.rule_id for f in found.findings] == ["github-pat"]
+    assert detector.backend == "python" and "no wheel here" in stage.why_not_hyperscan
+    with pytest.raises(RuntimeError, match="not available"):
+        Candidates([r.regex for r in rules], [r.keywords for r in rules], backend="hyperscan")

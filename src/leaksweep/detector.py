@@ -139,7 +139,7 @@ class Detector:
         # What base64 runs decode to, across targets: the versions of a file share most of them.
         self._decoded: dict[bytes, str | None] = {}
         self._unscoped = frozenset(i for i, rule in enumerate(self.rules) if not rule.paths)
-        self._scoped = [_Scope(i, rule.paths) for i, rule in enumerate(self.rules) if rule.paths]
+        self._scoped = _Scopes(self.rules)
         # A match is kept only if it contains a keyword, which implies the plain detector's gate
         # (a keyword occurs in the lower-cased text) unless lower() depends on context there:
         # only a final sigma does. Rules with such keywords keep the explicit gate.
@@ -257,9 +257,7 @@ class Detector:
             return self._candidates_plain(target, text, result)
         active: frozenset[int] | set[int] = self._unscoped
         if self._scoped:
-            path = _normal_path(target.path)
-            parts = path.split("/")
-            extra = [scope.index for scope in self._scoped if scope.matches(path, parts)]
+            extra = self._scoped.active(_normal_path(target.path))
             if extra:
                 active = self._unscoped.union(extra)
         plan = self.candidates.plan(text, active)
@@ -436,45 +434,53 @@ def _starts(pattern: Pattern, text: str, starts: Starts, budget: float, started:
             at = max(at + 1, done)
 
 
-class _Scope:
-    """A rule's ``paths``, matched as :func:`match_path` matches them. Each glob's last part rules
-    most paths out without a regex (compiled only when a path gets past that), which keeps the
-    pre-commit hook from compiling a regex per scoped rule on every commit."""
+class _Scopes:
+    """The rules' ``paths``, matched as :func:`match_path` matches them. Each glob's last part rules
+    most paths out without a regex (one is compiled only when a path gets past that), which keeps
+    the pre-commit hook from compiling a regex per scoped rule on every commit."""
 
-    def __init__(self, index: int, paths: Sequence[str]) -> None:
-        self.index = index
-        self.paths = paths
-        self._regex: re.Pattern[str] | None = None
-        self._tails: list[tuple[str, str]] | None = []
-        for glob in paths:
-            last = glob.strip().rstrip("/").rsplit("/", 1)[-1]
-            if any(c in last for c in "?[\\") or last.count("*") > 1 or not last:
-                self._tails = None  # this glob cannot rule a path out cheaply
-                break
-            head, star, tail = last.partition("*")
-            self._tails.append((head, tail) if star else (last, "\0"))
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.exact: dict[str, set[int]] = {}  # a last part without wildcard -> rule indexes
+        self.wild: list[tuple[str, str, int]] = []  # (before "*", after "*", rule index)
+        self.always: set[int] = set()  # a last part this cannot reason about
+        self.paths = {i: rule.paths for i, rule in enumerate(rules) if rule.paths}
+        self._regex: dict[int, re.Pattern[str]] = {}
+        for index, paths in self.paths.items():
+            for glob in paths:
+                last = glob.strip().rstrip("/").rsplit("/", 1)[-1]
+                if not last or last.count("*") > 1 or any(c in last for c in "?[\\"):
+                    self.always.add(index)
+                elif "*" in last:
+                    head, _, tail = last.partition("*")
+                    self.wild.append((head, tail, index))
+                else:
+                    self.exact.setdefault(last, set()).add(index)
+        self.tails = tuple({tail for _, tail, _ in self.wild})
 
-    def _could(self, parts: Sequence[str]) -> bool:
-        """Whether some path component fits some glob's last part (a glob also matches what lies
-        below a directory it names, so every component counts, not just the file name)."""
-        if self._tails is None:
-            return True
-        for head, tail in self._tails:
-            if tail == "\0":
-                if head in parts:
-                    return True
-            elif any(
-                p.startswith(head) and p.endswith(tail) and len(p) >= len(head) + len(tail) for p in parts
-            ):
-                return True
-        return False
+    def __bool__(self) -> bool:
+        return bool(self.paths)
 
-    def matches(self, path: str, parts: Sequence[str]) -> bool:
-        if not self._could(parts):
-            return False
-        if self._regex is None:
-            self._regex = _paths_regex(self.paths)
-        return self._regex.match(path) is not None
+    def active(self, path: str) -> list[int]:
+        """The scoped rules whose paths match ``path`` (already normalised)."""
+        # A glob also matches everything below a directory it names: every component counts.
+        parts = path.split("/")
+        maybe = set(self.always)
+        for part in parts:
+            hit = self.exact.get(part)
+            if hit:
+                maybe |= hit
+            if part.endswith(self.tails):
+                for head, tail, index in self.wild:
+                    if part.startswith(head) and part.endswith(tail) and len(part) >= len(head) + len(tail):
+                        maybe.add(index)
+        out = []
+        for index in sorted(maybe):
+            regex = self._regex.get(index)
+            if regex is None:
+                regex = self._regex[index] = _paths_regex(self.paths[index])
+            if regex.match(path):
+                out.append(index)
+        return out
 
 
 def _paths_regex(paths: Sequence[str]) -> re.Pattern[str]:
