@@ -37,7 +37,7 @@ CHUNK_ITEMS = 256
 CHUNK_BYTES = 4 * 1024 * 1024
 IN_FLIGHT = 3  # chunks per worker queued or being scanned
 # Below this much content a scan stays in one process (starting workers costs more).
-MIN_PARALLEL_BYTES = 8 * 1024 * 1024
+MIN_PARALLEL_BYTES = 2 * 1024 * 1024
 
 Work = Skipped | Target | BlobWork | ChangeWork
 
