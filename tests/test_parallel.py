@@ -87,3 +87,18 @@ def test_a_worker_error_reaches_the_main_process(repo: Repo) -> None:
     work = [BlobWork("a" * 40, "x.py", 10)]
     with pytest.raises(Exception):  # noqa: B017  (git refuses the directory: an error, not a hang)
         list(scan_items(Detector(RULES), work, jobs=2, cwd=repo.path / "missing", max_size=100, force=True))
+
+
+def test_spawned_workers_rebuild_the_detector(repo: Repo) -> None:
+    """macOS and Windows spawn their workers: the rules and the compiled database must travel."""
+    from leaksweep.parallel import ParallelScan
+
+    build(repo)
+    source = History(cwd=repo.path)
+    work = [w for w in source.listing(10_000_000) if isinstance(w, BlobWork)][:40]
+    detector = Detector(RULES)
+    one = list(scan_items(detector, work, jobs=1, cwd=repo.path, max_size=10_000_000))
+    spawned = list(ParallelScan(detector, 2, repo.path, 10_000_000, method="spawn").run(work))
+    assert [(r.path, r.detection.findings) for r in spawned if isinstance(r, Scanned)] == [
+        (r.path, r.detection.findings) for r in one if isinstance(r, Scanned)
+    ]

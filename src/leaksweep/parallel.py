@@ -225,18 +225,26 @@ class ParallelScan:
     """Runs a detector over work items in ``jobs`` worker processes, results in order."""
 
     def __init__(
-        self, detector: Detector, jobs: int, cwd: str | Path | None = None, max_size: int = 0
+        self,
+        detector: Detector,
+        jobs: int,
+        cwd: str | Path | None = None,
+        max_size: int = 0,
+        method: str | None = None,
     ) -> None:
         self.detector = detector
         self.jobs = max(1, jobs)
         self.cwd = cwd
         self.max_size = max_size
+        # fork on Linux (workers inherit the loaded rules); spawn elsewhere, as macOS and Windows
+        # require (workers rebuild the detector from the same rules and compiled database).
+        self.method = method or ("fork" if sys.platform.startswith("linux") else "spawn")
 
     def run(self, items: Iterable[Work]) -> Iterator[Skipped | Scanned]:
         import multiprocessing
 
         self.detector.candidates.prepare()
-        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        method = self.method
         ctx: Any = multiprocessing.get_context(method)
         payload: Detector | _DetectorSpec = (
             self.detector if method == "fork" else _DetectorSpec.of(self.detector)
