@@ -268,3 +268,12 @@ def test_without_hyperscan_auto_falls_back_to_keywords(monkeypatch: pytest.Monke
     assert detector.backend == "python" and "no wheel here" in stage.why_not_hyperscan
     with pytest.raises(RuntimeError, match="not available"):
         Candidates([r.regex for r in rules], [r.keywords for r in rules], backend="hyperscan")
+
+
+def test_verbose_names_the_backend(tmp_path: Path) -> None:
+    from .conftest import run_cli
+
+    (tmp_path / "a.txt").write_text("nothing here\n")
+    res = run_cli("scan", "-v", str(tmp_path / "a.txt"))
+    assert res.code == 0, res.err
+    assert "leaksweep: matching: " in res.err

@@ -296,7 +296,12 @@ def describe_backend(detector: Detector) -> str:
     line = f"matching: {backend}"
     if backend == "python":
         why = detector.candidates.why_not_hyperscan
-        line += f" keyword prefilter ({'hyperscan unavailable: ' + why if why else 'a small scan'})"
+        if not why:
+            from leaksweep.matching import hyperscan_import
+
+            why = hyperscan_import()[1]
+        reason = f"hyperscan unavailable: {why}" if why else "a small scan, not worth compiling the database"
+        line += f" keyword prefilter ({reason})"
     if detector.candidates.origin:
         line += f"; from the cache: {', '.join(detector.candidates.origin)}"
     return line
