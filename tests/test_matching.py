@@ -277,3 +277,81 @@ def test_verbose_names_the_backend(tmp_path: Path) -> None:
     res = run_cli("scan", "-v", str(tmp_path / "a.txt"))
     assert res.code == 0, res.err
     assert "leaksweep: matching: " in res.err
+
+
+# ---------------------------------------------------------------- decoding: the fast path is the same
+
+
+def reference_runs(text: str) -> list[tuple[int, int, str, str]]:
+    """encoded_runs as it was written first (regex over the whole text, base64 module), kept as
+    the definition the fast version must agree with."""
+    import binascii
+    import re as std_re
+    from urllib.parse import unquote
+
+    from leaksweep import decoding
+
+    def printable(t: str) -> bool:
+        return bool(t) and sum(1 for c in t if c.isprintable() or c in "\r\n\t") / len(t) >= 0.95
+
+    def b64(run: str, urlsafe: bool) -> str | None:
+        padded = run + "=" * (-len(run) % 4)
+        try:
+            raw = base64.urlsafe_b64decode(padded) if urlsafe else base64.b64decode(padded, validate=True)
+            out = raw.decode("utf-8")
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            return None
+        return out if printable(out) else None
+
+    found: list[tuple[int, int, str, str]] = []
+    for m in std_re.finditer(r"[A-Za-z0-9+/_-]{20,}={0,2}", text):
+        run, (start, end) = m.group(0), m.span()
+        if len(run) > decoding.MAX_RUN or (end < len(text) and text[end] == "="):
+            continue
+        body = run.rstrip("=")
+        standard, urlsafe = any(c in "+/" for c in body), any(c in "-_" for c in body)
+        if (standard and urlsafe) or body.isalpha() or all(c in "0123456789abcdefABCDEF" for c in body):
+            continue
+        decoded = b64(body if urlsafe else run, urlsafe)
+        if decoded is not None:
+            found.append((start, end, "base64", decoded))
+    if len(std_re.findall(r"%[0-9A-Fa-f]{2}", text)) >= 2:
+        for m in decoding._PERCENT.finditer(text):
+            try:
+                plain = unquote(m.group(0), errors="strict")
+            except UnicodeDecodeError:
+                continue
+            if plain != m.group(0) and printable(plain):
+                found.append((m.start(), m.end(), "percent", plain))
+    return found
+
+
+RUN_PIECES = st.one_of(
+    st.sampled_from(
+        ["=", "==", " ", "\n", "_", "-", "+", "/", "%2F", "%41", "é", "\u212a", "a" * 30, "x" * 260]
+    ),
+    st.binary(min_size=1, max_size=40).map(lambda b: base64.b64encode(b).decode()),
+    st.binary(min_size=1, max_size=40).map(lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")),
+    st.text("abc xyz=\n%", min_size=1, max_size=30).map(lambda t: base64.b64encode(t.encode()).decode()),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(RUN_PIECES, max_size=12).map("".join))
+def test_encoded_runs_match_their_definition(text: str) -> None:
+    from leaksweep.decoding import encoded_runs
+
+    fast = [(r.start, r.end, r.kind, r.text) for r in encoded_runs(text)]
+    assert fast == reference_runs(text)
+    memo: dict[bytes, str | None] = {}
+    assert [(r.start, r.end, r.kind, r.text) for r in encoded_runs(text, memo)] == fast
+    assert [(r.start, r.end, r.kind, r.text) for r in encoded_runs(text, memo)] == fast  # from the memo
+
+
+def test_encoded_runs_match_their_definition_on_the_standard_library() -> None:
+    from leaksweep.decoding import encoded_runs
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    for path in sorted(stdlib.glob("*.py"))[:80]:
+        text = path.read_text("utf-8", "replace")
+        assert [(r.start, r.end, r.kind, r.text) for r in encoded_runs(text)] == reference_runs(text), path
