@@ -286,14 +286,14 @@ class Detector:
                         found = pattern.finditer(text, window.pos, window.endpos or len(text), timeout=left)
                         self._collect(rule, found, window.last, out)
             except TimeoutError:
-                result.notes.append(
-                    f"rule {rule.id} exceeded its time budget ({budget:.1f}s) on {target.path}; "
-                    "its results for that file may be incomplete"
-                )
-            if self.timing:
-                took = time.perf_counter() - started
-                result.rule_seconds[rule.id] = result.rule_seconds.get(rule.id, 0.0) + took
+                result.notes.append(_over_budget(rule, budget, target.path))
+            self._record_time(rule, started, result)
         return out
+
+    def _record_time(self, rule: Rule, started: float, result: Detection) -> None:
+        if self.timing:
+            took = time.perf_counter() - started
+            result.rule_seconds[rule.id] = result.rule_seconds.get(rule.id, 0.0) + took
 
     @staticmethod
     def _collect(rule: Rule, matches: Iterable[Any], last: int | None, out: list[_Candidate]) -> None:
@@ -328,13 +328,8 @@ class Detector:
             try:
                 self._collect(rule, self._pattern(index).finditer(text, timeout=budget), None, out)
             except TimeoutError:
-                result.notes.append(
-                    f"rule {rule.id} exceeded its time budget ({budget:.1f}s) on {target.path}; "
-                    "its results for that file may be incomplete"
-                )
-            if self.timing:
-                took = time.perf_counter() - started
-                result.rule_seconds[rule.id] = result.rule_seconds.get(rule.id, 0.0) + took
+                result.notes.append(_over_budget(rule, budget, target.path))
+            self._record_time(rule, started, result)
         return out
 
     def _finding(self, ctx: _Context, cand: _Candidate, run: EncodedRun | None, chain: str) -> Finding:
@@ -493,6 +488,13 @@ def _normal_path(path: str) -> str:
     while norm.startswith("./"):
         norm = norm[2:]
     return norm
+
+
+def _over_budget(rule: Rule, budget: float, path: str) -> str:
+    return (
+        f"rule {rule.id} exceeded its time budget ({budget:.1f}s) on {path}; "
+        "its results for that file may be incomplete"
+    )
 
 
 def _decoded_value(finding: Finding) -> Finding:
