@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from leaksweep.config import KEYS, load_config
@@ -190,6 +190,8 @@ def test_pre_push_parser_reads_what_git_writes(lines: list[tuple[str, str, str, 
         st.text(max_size=50),
     )
 )
+@example(env={"PRE_COMMIT_FROM_REF": "1", "PRE_COMMIT_TO_REF": "-"})  # once found by CI
+@example(env={"PRE_COMMIT_LOCAL_BRANCH": "--output=x"})
 def test_pre_commit_framework_variables(env: dict[str, str]) -> None:
     try:
         args = framework_args(env)

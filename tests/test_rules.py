@@ -68,25 +68,35 @@ def test_good_pack_loads(tmp_path: Path) -> None:
         ),
         (lambda t: t.replace("  severity: high\n", ""), 1, "missing required field 'severity'"),
         (lambda t: t.replace("{20})", "{20}"), 3, "regex: invalid regular expression"),
-        (lambda t: t.replace("  keywords: [acme_]\n", "  keywords: [acme_]\n  secret_group: token\n"), 5,
-         "named group 'token' does not exist"),
-        (lambda t: t.replace("  keywords: [acme_]\n", "  keywords: [acme_]\n  secret_group: 3\n"), 5,
-         "group 3 does not exist"),
+        (
+            lambda t: t.replace("  keywords: [acme_]\n", "  keywords: [acme_]\n  secret_group: token\n"),
+            5,
+            "named group 'token' does not exist",
+        ),
+        (
+            lambda t: t.replace("  keywords: [acme_]\n", "  keywords: [acme_]\n  secret_group: 3\n"),
+            5,
+            "group 3 does not exist",
+        ),
         (lambda t: t.replace("[acme_]", "[beta]"), 8, "every match must contain a keyword"),
         (lambda t: t.replace("[acme_]", "[ACME_]"), 4, "must be lower-case"),
         (lambda t: t.replace("severity: high", "severity: severe"), 5, "'severe' is not one of"),
         (lambda t: t.replace("id: acme-token", "id: Acme_Token"), 1, "must be kebab-case"),
         (lambda t: t.replace("  severity: high\n", "  severity: high\n  entropy: 12\n"), 6, "entropy"),
-        (lambda t: t.replace("  severity: high\n", "  severity: high\n  validate: luhn\n"), 6,
-         "unknown validator 'luhn'"),
+        (
+            lambda t: t.replace("  severity: high\n", "  severity: high\n  validate: luhn\n"),
+            6,
+            "unknown validator 'luhn'",
+        ),
         (lambda t: t.replace("      secret: acme_q7kz2mw9xr4tb8np3vhs\n", ""), 8, "exactly 'text' and"),
-        (lambda t: t.replace("  severity: high\n", "  severity: high\n  allow: {regexes: ['(']}\n"), 6,
-         "allow.regexes: invalid regular expression"),
+        (
+            lambda t: t.replace("  severity: high\n", "  severity: high\n  allow: {regexes: ['(']}\n"),
+            6,
+            "allow.regexes: invalid regular expression",
+        ),
     ],
 )
-def test_loader_errors_name_file_line_and_rule(
-    tmp_path: Path, edit: object, line: int, message: str
-) -> None:
+def test_loader_errors_name_file_line_and_rule(tmp_path: Path, edit: object, line: int, message: str) -> None:
     path = write(tmp_path, edit(GOOD))  # type: ignore[operator]
     with pytest.raises(RuleError) as info:
         load_pack(path)

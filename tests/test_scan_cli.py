@@ -28,7 +28,7 @@ def planted(root: Path) -> dict[str, tuple[str, int, int]]:
     files = {
         "app/settings.py": f'import os\n\nDEBUG = True\nGITHUB_TOKEN = "{gh}"\n',
         ".env": f"# local\nAWS_ACCESS_KEY_ID={ak}\nDATABASE_URL=postgres://app:{pg}@db:5432/app\n",
-        "deploy/values.yaml": f"stripe:\n  key: {sk}\nslack:\n  hook: \"{slack}\"\n",
+        "deploy/values.yaml": f'stripe:\n  key: {sk}\nslack:\n  hook: "{slack}"\n',
         "data/config.json": json.dumps({"name": "x", "ssh": {"key": key}}, indent=2) + "\n",
     }
     for name, text in files.items():
@@ -75,8 +75,9 @@ def test_secrets_are_redacted_unless_asked(tmp_path: Path) -> None:
 
 def test_stdin_with_a_name(tmp_path: Path) -> None:
     gh = secret("github-pat")
-    res = run_cli("scan", "-", "--stdin-name", "pasted.txt", "--format", "json",
-                  input=f"hello\ntoken: {gh}\n".encode())
+    res = run_cli(
+        "scan", "-", "--stdin-name", "pasted.txt", "--format", "json", input=f"hello\ntoken: {gh}\n".encode()
+    )
     assert res.code == 1
     (f,) = json.loads(res.out)
     assert (f["path"], f["line"], f["column"]) == ("pasted.txt", 2, 8)
@@ -130,8 +131,19 @@ def test_git_work_tree_skips_ignored_files(repo: Repo) -> None:
 def test_output_file_and_exclude(tmp_path: Path) -> None:
     planted(tmp_path)
     out = tmp_path / "report.json"
-    res = run_cli("scan", "--format", "json", "-o", str(out), "--exclude", "data/", "--exclude", "*.yaml",
-                  ".", cwd=tmp_path)
+    res = run_cli(
+        "scan",
+        "--format",
+        "json",
+        "-o",
+        str(out),
+        "--exclude",
+        "data/",
+        "--exclude",
+        "*.yaml",
+        ".",
+        cwd=tmp_path,
+    )
     assert res.code == 1
     assert res.out == ""
     assert "secrets found" in res.err
@@ -150,8 +162,13 @@ def test_bad_rule_pack_exits_2_with_file_and_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("args", "code"),
-    [(["--version"], 0), (["scan", "--format", "nope"], 2), (["nonsense"], 2),
-     (["scan", "--max-file-size", "huge"], 2), (["rules", "show", "no-such-rule"], 2)],
+    [
+        (["--version"], 0),
+        (["scan", "--format", "nope"], 2),
+        (["nonsense"], 2),
+        (["scan", "--max-file-size", "huge"], 2),
+        (["rules", "show", "no-such-rule"], 2),
+    ],
 )
 def test_exit_codes(args: list[str], code: int, tmp_path: Path) -> None:
     res = run_cli(*args, cwd=tmp_path)

@@ -94,7 +94,11 @@ def load_yaml(path: Path, text: str | None = None) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
         problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
-        raise LeaksweepError(f"invalid YAML: {problem}", where=f"{where}{line}") from None
+        if "maximum nesting depth" in problem:  # libyaml >= 0.2.6 stops flow nesting at 1000
+            problem = f"nested more than {MAX_DEPTH} levels deep"
+        else:
+            problem = f"invalid YAML: {problem}"
+        raise LeaksweepError(problem, where=f"{where}{line}") from None
     except yaml.YAMLError as exc:
         raise LeaksweepError(f"invalid YAML: {' '.join(str(exc).split())}", where=where) from None
     except RecursionError:  # the pure-Python composer recurses once per nesting level
@@ -109,11 +113,22 @@ def load_yaml(path: Path, text: str | None = None) -> Any:
 def _count_events(text: str, where: str) -> None:
     """Refuse a document with more than MAX_NODES values before composing it: composing builds a
     node object per value, and a flat 20 MB list would take seconds and hundreds of MB. Parsing
-    alone is cheap; each value (and each alias) is one event here."""
+    alone is cheap; each value (and each alias) is one event here. Nesting depth is checked here
+    too, so the error does not depend on the libyaml build (newer ones stop flow nesting at 1000
+    levels with their own message, older ones not at all)."""
     count = 0
+    depth = 0
     for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+            continue
         if not isinstance(event, _NODE_EVENTS):
             continue
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = f":{event.start_mark.line + 1}" if event.start_mark is not None else ""
+                raise LeaksweepError(f"nested more than {MAX_DEPTH} levels deep", where=f"{where}{line}")
         count += 1
         if count > MAX_NODES:
             line = f":{event.start_mark.line + 1}" if event.start_mark is not None else ""

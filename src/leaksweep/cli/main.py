@@ -48,21 +48,48 @@ def _register() -> None:
     cli.add_command(suppress_cmd.baseline_group)
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    # Unwind like Ctrl-C does, so `finally` blocks kill git children and remove temporary files.
+def _in_finalizer(frame: FrameType | None) -> bool:
+    """Whether the signal arrived inside a ``__del__``: Python prints and swallows an exception
+    raised there, and the run would go on as if nothing had happened."""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _defer(signum: int) -> None:
+    # Ask for the same signal again in 50 ms, when the finalizer is (almost surely) done; where
+    # there is no interval timer (Windows) the interrupt is raised at once, as Python would.
+    setitimer = getattr(signal, "setitimer", None)
+    alarm = getattr(signal, "SIGALRM", None)
+    if setitimer is None or alarm is None:
+        raise KeyboardInterrupt if signum == signal.SIGINT else Terminated(signum)
+    signal.signal(alarm, lambda _s, frame: _unwind(signum, frame))
+    setitimer(signal.ITIMER_REAL, 0.05)
+
+
+def _unwind(signum: int, frame: FrameType | None) -> None:
+    """Unwind like Ctrl-C does, so ``finally`` blocks kill git children and remove temporary
+    files; but never from inside a finalizer, where the exception would be lost."""
+    if _in_finalizer(frame):
+        _defer(signum)
+        return
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Terminated(signum)
 
 
 def _install_signal_handlers() -> None:
-    """SIGTERM (a CI job cancelled, `timeout`) and SIGHUP (the terminal closed) end the run as
-    cleanly as Ctrl-C, instead of killing Python where it stands."""
-    for name in ("SIGTERM", "SIGHUP"):
+    """Ctrl-C, SIGTERM (a CI job cancelled, `timeout`) and SIGHUP (the terminal closed) end the
+    run cleanly, instead of killing Python where it stands or being swallowed by a finalizer."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         signum = getattr(signal, name, None)
         if signum is None:
             continue
         try:
-            if signal.getsignal(signum) is signal.SIG_DFL:
-                signal.signal(signum, _terminate)
+            if signal.getsignal(signum) in (signal.SIG_DFL, signal.default_int_handler):
+                signal.signal(signum, _unwind)
         except (ValueError, OSError):  # not the main thread (embedded use): leave them be
             pass
 

@@ -69,10 +69,13 @@ def framework_args(env: Mapping[str, str]) -> list[str] | None:
     framework that runs us."""
     if not any(env.get(name) for name in FRAMEWORK_VARS):
         return None
+    # No ref name or object id starts with "-"; such a value is garbage or an attempt to smuggle
+    # an option (git would read it as a revision after --end-of-options anyway, and fail).
+    for name in FRAMEWORK_VARS:
+        if env.get(name, "").startswith("-"):
+            raise LeaksweepError(f"{name}={env[name]!r} is not a revision")
     from_ref, to_ref = env.get("PRE_COMMIT_FROM_REF"), env.get("PRE_COMMIT_TO_REF")
     if to_ref and from_ref and not git.is_zero(from_ref):
         return ["--end-of-options", to_ref, f"^{from_ref}"]
     tip = to_ref or env.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
-    if tip.startswith("-"):
-        raise LeaksweepError(f"PRE_COMMIT_LOCAL_BRANCH={tip!r} is not a revision")
     return [*NOT_ON_REMOTES, "--end-of-options", tip]
