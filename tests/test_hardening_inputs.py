@@ -226,10 +226,10 @@ def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
 
 def test_pyproject_section_errors(tmp_path: Path) -> None:
     for text, message in [
-        ("tool = 5\n", "[tool] must be a table"),
+        ("tool = 5  # leaksweep settings\n", "[tool] must be a table"),
         ("[tool]\nleaksweep = 5\n", "[tool.leaksweep] must be a table"),
         ("[tool.leaksweep\n", "invalid TOML"),
-        ("a = " + "[" * 5000 + "]" * 5000 + "\n", "invalid TOML"),
+        ("[tool.leaksweep]\na = " + "[" * 5000 + "]" * 5000 + "\n", "invalid TOML"),
         ("[tool.leaksweep]\nmax_file_size = " + HUGE_INT + "\n", "invalid TOML"),
         ("[tool.leaksweep]\nmax_file_size = 1" + "0" * 40 + "\n", "max_file_size"),
     ]:
@@ -241,6 +241,14 @@ def test_pyproject_section_errors(tmp_path: Path) -> None:
             load_config(start=folder)
         assert message in str(info.value) and "\n" not in str(info.value)
         assert str(info.value).startswith(str(folder / "pyproject.toml"))
+
+
+def test_a_pyproject_that_never_names_leaksweep_is_not_ours_to_judge(tmp_path: Path) -> None:
+    # Another tool's broken pyproject.toml must not block every commit: without the word
+    # leaksweep it cannot hold our section, so it is not parsed at all.
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text("tool = 5\n[broken\n")
+    assert load_config(start=tmp_path).builtin is True
 
 
 def test_regex_size_measure() -> None:

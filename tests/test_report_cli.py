@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from leaksweep.cli.common import ScanSettings, _without_credentials, repository_uri, scan_and_report
+from leaksweep.cli.settings import ScanSettings, _without_credentials, repository_uri, scan_and_report
 from leaksweep.model import Target
 from leaksweep.progress import CLEAR, Progress
 from leaksweep.report import REPORTERS

@@ -69,9 +69,26 @@ def digest(parts: Iterable[str | bytes]) -> str:
 
 
 def _library_versions() -> list[str]:
-    import regex
+    return [FORMAT, __version__, sys.version, _installed("regex")]
 
-    return [FORMAT, __version__, sys.version, str(getattr(regex, "__version__", "?"))]
+
+def _installed(module: str) -> str:
+    """Which copy of ``module`` is installed, without importing it (importing regex costs the
+    hook more than the rest of its start-up): its file's path, size and modification time change
+    whenever it is upgraded or replaced."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(module)
+    except (ImportError, ValueError):
+        return "?"
+    if spec is None or spec.origin is None:
+        return "?"
+    try:
+        info = os.stat(spec.origin)
+    except OSError:
+        return spec.origin
+    return f"{spec.origin}:{info.st_size}:{info.st_mtime_ns}"
 
 
 # ---------------------------------------------------------------- plain-value encoding

@@ -8,18 +8,18 @@ config that silently drops every default rule is one of the classic ways scanner
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from leaksweep.errors import LeaksweepError
+from leaksweep.lazyre import lazy
 from leaksweep.yamlsrc import MAX_BYTES, LMap, decode_utf8, load_yaml, read_bounded, short_repr
 
 CONFIG_NAME = ".leaksweep.yaml"
 ALLOWLIST_NAME = ".leaksweep-allowlist.yaml"
 BASELINE_NAME = ".leaksweep-baseline.json"
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
+_SIZE = lazy(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 # Files are read whole, so a limit beyond this is a typo (or a hostile config), not a wish.
 MAX_SIZE_LIMIT = 4 * 1024**3
@@ -106,6 +106,12 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
 
 def _pyproject_section(path: Path) -> tuple[dict[str, Any], dict[str, int]] | None:
     text = decode_utf8(read_bounded(path, MAX_BYTES), str(path))
+    if "leaksweep" not in text:
+        # Every way TOML can spell [tool.leaksweep] names it; most projects' pyproject.toml has
+        # no such section, and parsing it (importing tomllib) would be wasted on every commit.
+        return None
+    import tomllib
+
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -35,6 +34,8 @@ def atomic_text(path: Path) -> Iterator[TextIO]:
         return
     directory = path.parent if str(path.parent) else Path(".")
     try:
+        import tempfile  # only when a file is written: never in a text-to-terminal hook
+
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise LeaksweepError(f"cannot write: {exc.strerror or exc}", where=str(path)) from None

@@ -13,6 +13,8 @@ import binascii
 import re
 from collections.abc import Callable
 
+from leaksweep.lazyre import lazy
+
 _PLACEHOLDER_WORDS = (
     "your_",
     "your-",
@@ -68,59 +70,57 @@ _PLACEHOLDER_WORDS = (
     "letmein",
     "hunter2",
 )
-_TEMPLATE = re.compile(
+_TEMPLATE = lazy(
     r"^(?:\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|\{[A-Za-z0-9_.]*\}|<[^>]*>|%\([^)]*\)[sd]|%[sd]|\$[A-Za-z_]\w*"
     r"|@[A-Za-z_][\w.]*@|__[A-Z0-9_]+__|\[[A-Za-z_ ]+\])$"
 )
-_REFERENCE = re.compile(
+_REFERENCE = lazy(
     r"^(?:os\.|process\.env|env\.|ENV\[|getenv|System\.getenv|secrets\.|vars\.|var\.|local\.|module\.|data\."
     r"|self\.|this\.|config\.|settings\.|params\.|props\.|args\.|opts\.|options\.|request\.|req\.|ctx\."
     r"|context\.|os\.environ|Environment\.|Deno\.env|import\.meta)"
 )
-_DOTTED_IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(\))?$")
-_CALL = re.compile(r"^[A-Za-z_$][\w$.]*\(.*\)?$")
-_NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
-_CONSTANT = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
-_HEX = re.compile(
+_DOTTED_IDENTIFIER = lazy(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(\))?$")
+_CALL = lazy(r"^[A-Za-z_$][\w$.]*\(.*\)?$")
+_NUMBER = lazy(r"^[-+]?\d+(?:\.\d+)?$")
+_CONSTANT = lazy(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_HEX = lazy(
     r"^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{56}$|^[0-9a-fA-F]{64}$|^[0-9a-fA-F]{96}$"
     r"|^[0-9a-fA-F]{128}$"
 )
-_HASH_CONTEXT = re.compile(
+_HASH_CONTEXT = lazy(
     r"(?i)sha(?:1|224|256|384|512)?\b|md5|checksum|digest|integrity|hash|etag|commit|revision|\brev\b"
     r"|fingerprint|\bsum\b|signature_of|content[_-]?id|nonce_hash|h1:"
 )
-_PASSWORD_HASH = re.compile(r"^\$(?:2[abxy]?|argon2(?:id|i|d)|[1356]|apr1|pbkdf2[\w-]*|scrypt)\$")
-_HASH_NAME = re.compile(r"(?i)(?:hash|digest|checksum|sha\d*|md5|fingerprint|integrity|etag)\w{0,10}$")
-_FIXTURE = re.compile(r"([xX0*.#-])\1{7,}|EXAMPLE|0123456789|123456789|abcdefghij|ABCDEFGHIJ")
-_INTEGRITY = re.compile(r"^(?:sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}|h1:[A-Za-z0-9+/]{20,}={0,2})$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_ENCRYPTED = re.compile(
+_PASSWORD_HASH = lazy(r"^\$(?:2[abxy]?|argon2(?:id|i|d)|[1356]|apr1|pbkdf2[\w-]*|scrypt)\$")
+_HASH_NAME = lazy(r"(?i)(?:hash|digest|checksum|sha\d*|md5|fingerprint|integrity|etag)\w{0,10}$")
+_FIXTURE = lazy(r"([xX0*.#-])\1{7,}|EXAMPLE|0123456789|123456789|abcdefghij|ABCDEFGHIJ")
+_INTEGRITY = lazy(r"^(?:sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}|h1:[A-Za-z0-9+/]{20,}={0,2})$")
+_UUID = lazy(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_ENCRYPTED = lazy(
     r"ENC\[(?:AES256_GCM|PKCS7|GPG|KMS)|\$ANSIBLE_VAULT;|!vault\b|^vault:v\d+:|^AQICAH|^enc:|^ENC\(|"
     r"^\{cipher\}|^encrypted:|^-----BEGIN PGP MESSAGE"
 )
-_PUBLIC = re.compile(
+_PUBLIC = lazy(
     r"^(?:pk_(?:live|test)_|pk\.eyJ|phc_|ssh-(?:rsa|ed25519|dss) |ecdsa-sha2-"
     r"|AAAAB3NzaC1|AAAAC3NzaC1|AAAAE2VjZHNh)"
     r"|-----BEGIN (?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE|OPENSSH PUBLIC KEY|PGP PUBLIC KEY)"
 )
-_PUBLIC_KEYNAME = re.compile(
+_PUBLIC_KEYNAME = lazy(
     r"(?i)(?:public|publishable|pub)[_-]?(?:key|token)|client[_-]?id|app[_-]?id|search[_-]?only|site[_-]?key"
     r"|project[_-]?api[_-]?key|anon(?:ymous)?[_-]?key|measurement[_-]?id|publishable|public"
 )
-_TIMESTAMP = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
-)
-_WORDS = re.compile(r"^[a-z]+(?:[-_.][a-z]+)+$|^(?:[A-Z][a-z]+){3,}$|^[a-z]+(?:[A-Z][a-z]+){2,}$")
-_PATHLIKE = re.compile(
+_TIMESTAMP = lazy(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_WORDS = lazy(r"^[a-z]+(?:[-_.][a-z]+)+$|^(?:[A-Z][a-z]+){3,}$|^[a-z]+(?:[A-Z][a-z]+){2,}$")
+_PATHLIKE = lazy(
     r"^(?:\.{0,2}/|~/|[A-Za-z]:\\|arn:|https?://|file:)|^[\w.-]+(?:/[\w.-]+){2,}/?$|/$|\.(?:json|"
     r"ya?ml|txt|pem|key|crt|cer|p12|pfx|jks|env|ini|cfg|conf|xml|properties|py|js|ts)$"
 )
-_HOST_PORT = re.compile(r"^[A-Za-z0-9.-]{1,253}:\d{1,5}$")
-_WORD_PATH = re.compile(r"^[A-Za-z][\w.-]*(?:/[A-Za-z][\w.-]*)+$")
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$|^[a-z]+(?:[A-Z][a-z0-9]+)+$|^[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+$")
+_HOST_PORT = lazy(r"^[A-Za-z0-9.-]{1,253}:\d{1,5}$")
+_WORD_PATH = lazy(r"^[A-Za-z][\w.-]*(?:/[A-Za-z][\w.-]*)+$")
+_IDENTIFIER = lazy(r"^[a-z_][a-z0-9_]*$|^[a-z]+(?:[A-Z][a-z0-9]+)+$|^[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+$")
 _NAMES_A_SECRET = ("secret", "password", "passwd", "token", "apikey", "api_key", "api-key", "credential")
-_NAME = re.compile(r"([\w.-]+)[\"'\]]?\s{0,5}(?::=|=>|=|:|\?=)?\s{0,5}[\"'`]?$")
-_NOT_SECRET_NAME = re.compile(
+_NAME = lazy(r"([\w.-]+)[\"'\]]?\s{0,5}(?::=|=>|=|:|\?=)?\s{0,5}[\"'`]?$")
+_NOT_SECRET_NAME = lazy(
     r"(?i)(?:^|[_.-])(?:next|page|continuation|csrf|xsrf|sync|cancel|cancellation|idempotency|client_?request|"
     r"client|pagination|resume|refresh_?interval)[_.-]?token|"
     r"token[_.-]?(?:type|url|uri|endpoint|expir\w*|lifetime|ttl|name|file|path|length|count|kind|id|header|prefix|"

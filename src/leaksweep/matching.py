@@ -28,6 +28,8 @@ from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from leaksweep.lazyre import lazy
+
 MAX_WIDTH = 1 << 16  # a match wider than this counts as unbounded
 NONASCII = 0x80  # the byte a Latin-1 character becomes
 QUESTION = 0x3F  # "?": a character above U+00FF becomes this byte
@@ -41,7 +43,7 @@ _SPECIAL_BITS = (1 << ord("i")) | (1 << ord("s")) | (1 << ord("k"))
 _HIGH = bytes(range(128)) + b"\x80" * 128  # bytes 0x80-0xFF (Latin-1 characters) to 0x80
 # regex-module syntax that the ``re`` parser would read differently (POSIX classes, fuzzy
 # matching, version-1 sets, flags re lacks): such rules are not translated.
-_REGEX_ONLY = re.compile(r"\[:\^?[A-Za-z]+:\]|\{[ides][<=]|\(\?[a-zA-Z]*[VbfrwpeL]")
+_REGEX_ONLY = lazy(r"\[:\^?[A-Za-z]+:\]|\{[ides][<=]|\(\?[a-zA-Z]*[VbfrwpeL]")
 # A repeat whose count can vary by more than this ends the Hyperscan prefix.
 MAX_SPREAD = 64
 # The Hyperscan prefix stops after this many character classes: enough to be selective, short

@@ -13,11 +13,11 @@ the optional part of a range cost one), so it never needs the pattern compiled.
 
 from __future__ import annotations
 
-import re
+from leaksweep.lazyre import lazy
 
 # Far above any real rule (the built-in packs stay under a few thousand), far below trouble.
 MAX_EXPANDED = 50_000
-_COUNT = re.compile(r"\{(\d*)(?:,(\d*))?\}")
+_COUNT = lazy(r"\{(\d*)(?:,(\d*))?\}")
 _CAP = 10**12  # keep the arithmetic small once a pattern is known to be far too big
 
 

@@ -7,22 +7,20 @@ would otherwise silently disable the rule's prefilter or allow list.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import regex
-
 from leaksweep.errors import RuleError
 from leaksweep.heuristics import HEURISTICS
+from leaksweep.lazyre import lazy
 from leaksweep.model import CONFIDENCES, SEVERITIES, Confidence, Severity
 from leaksweep.regexguard import too_large
 from leaksweep.validators import VALIDATORS
 from leaksweep.yamlsrc import LList, LMap, load_yaml
 
-ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_RE = lazy(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ALLOW_TARGETS = ("secret", "match", "line")
 # The regex package ships no type stubs; its compiled patterns are typed loosely here.
 Pattern = Any
@@ -108,6 +106,8 @@ def compile_regex(pattern: str, where: str, rule_id: str | None, key: str) -> Pa
     why = too_large(pattern)
     if why is not None:
         raise RuleError(f"{key}: {why}", where=where, rule=rule_id)
+    import regex  # here, not at the top: a hook whose file holds no candidate never compiles one
+
     try:
         return regex.compile(pattern)
     except (regex.error, ValueError, OverflowError, RecursionError) as exc:

@@ -28,7 +28,7 @@ class ScanResult:
     # Wall-clock start (epoch seconds): reports take their timestamps from here, never from the
     # clock, so the same result always renders the same report.
     started: float = field(default_factory=time.time)
-    # Suppression still to apply once findings are final (see cli.common.suppress_after).
+    # Suppression still to apply once findings are final (see cli.settings.suppress_after).
     pending_suppressor: object = field(default=None, repr=False)
     # True when the main report (jsonl to stdout) was written finding by finding during the scan.
     streamed: bool = False

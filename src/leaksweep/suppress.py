@@ -8,18 +8,16 @@ code, and hold in every scan mode. Files that persist hold fingerprints, never s
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import regex
-
 from leaksweep.errors import LeaksweepError
 from leaksweep.fileio import atomic_text
 from leaksweep.globs import match_path
+from leaksweep.lazyre import lazy
 from leaksweep.model import Finding
 from leaksweep.regexguard import too_large
 from leaksweep.yamlsrc import MAX_BYTES, LList, LMap, decode_utf8, load_yaml, read_bounded
@@ -27,7 +25,7 @@ from leaksweep.yamlsrc import MAX_BYTES, LList, LMap, decode_utf8, load_yaml, re
 ENTRY_KEYS = {"reason", "fingerprint", "rule", "path", "regex", "target", "commit", "expires"}
 MATCHERS = ("fingerprint", "rule", "path", "regex", "commit")
 TARGETS = ("secret", "match", "line")
-FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
+FINGERPRINT = lazy(r"^[0-9a-f]{32}$")
 BASELINE_VERSION = 1
 ALLOWLIST_HEADER = (
     "# leaksweep allowlist: findings to stay quiet about, each with the reason why.\n"
@@ -120,6 +118,8 @@ def _entry(item: Any, where: str, number: int, line: int) -> AllowEntry:
         why = too_large(item["regex"])
         if why is not None:
             raise fail("regex", why)
+        import regex  # only an allowlist with a regex entry needs the module
+
         try:
             pattern = regex.compile(item["regex"])
         except (regex.error, ValueError, OverflowError, RecursionError) as exc:
@@ -157,6 +157,8 @@ class BaselineEntry:
 def load_baseline(path: Path) -> list[BaselineEntry]:
     where = str(path)
     text = decode_utf8(read_bounded(path, MAX_BYTES, "baseline"), where, "baseline")
+    import json  # the JSON modules load only when a baseline or allowlist is read or written
+
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -198,6 +200,8 @@ def _entry_lines(text: str) -> list[int]:
 def render_baseline(entries: Iterable[BaselineEntry]) -> str:
     """One entry per line, sorted, no timestamps or line numbers: two branches that each add a
     finding touch different lines and merge cleanly in the common case."""
+    import json
+
     unique = sorted({(e.fingerprint, e.rule, e.path) for e in entries})
     rows = [json.dumps({"fingerprint": f, "rule": r, "path": p}, ensure_ascii=True) for f, r, p in unique]
     body = ",\n".join(f"    {row}" for row in rows)
@@ -282,6 +286,8 @@ def append_allow_entry(
 
     The new file is loaded and validated before it replaces the old one.
     """
+    import json
+
     old = path.read_text(encoding="utf-8") if path.exists() else ALLOWLIST_HEADER
     if old and not old.endswith("\n"):
         old += "\n"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import zlib
 from collections.abc import Callable
 
@@ -56,6 +55,8 @@ def jwt(secret: str) -> bool:
     if header is None or payload is None:
         return False
     try:
+        import json  # only for a JWT-shaped candidate
+
         head = json.loads(header)
         body = json.loads(payload)
     except (UnicodeDecodeError, ValueError):

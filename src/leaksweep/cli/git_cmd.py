@@ -16,28 +16,17 @@ from typing import Any
 
 import click
 
-from leaksweep.cli.common import (
-    ScanSettings,
+from leaksweep.cli.common import scan_options
+from leaksweep.cli.hook import count_secrets, nothing, run_staged
+from leaksweep.cli.settings import (
     make_detector,
     pop_settings,
     report,
     rule_cache,
-    scan_options,
     scan_with_progress,
     suppress_after,
 )
 from leaksweep.errors import EXIT_CLEAN, LeaksweepError
-from leaksweep.session import ScanResult
-
-COMMIT_BLOCKED = """\
-leaksweep: commit blocked: the staged changes add {count} (listed above, redacted).
-To proceed:
-  - take the secret out of the file (read it from the environment or a secrets manager), `git add`
-    the file again and commit; if the secret ever left this machine, revoke or rotate it too;
-  - if it is not a secret (a test fixture, a documented example), say so where it stands with a
-    `leaksweep:allow` comment on its line, or `leaksweep allow ID --reason "..."` (ID is the finding's
-    id above) to record it in .leaksweep-allowlist.yaml;
-  - as a last resort, `git commit --no-verify` skips the hooks for this one commit."""
 
 PUSH_BLOCKED = """\
 leaksweep: push blocked: the pushed commits add {count} (listed above, with the commit of each).
@@ -50,21 +39,6 @@ To proceed:
   - as a last resort, `git push --no-verify` skips the hooks for this one push."""
 
 
-def _count(result: ScanResult) -> str:
-    n = len(result.findings)
-    return f"{n} secret" + ("" if n == 1 else "s")
-
-
-def _nothing(settings: ScanSettings, mode: str, message: str) -> int:
-    """Nothing to scan: say so, and still give machine formats a valid (empty) report."""
-    if settings.fmt == "text" and settings.output is None:
-        if not settings.quiet:
-            click.echo(message)
-        return EXIT_CLEAN
-    click.echo(f"leaksweep: {message}", err=True)
-    return report(ScanResult(rules=[], mode=mode), settings)
-
-
 @click.command()
 @scan_options
 def staged(**kwargs: Any) -> int:
@@ -74,19 +48,7 @@ def staged(**kwargs: Any) -> int:
     reported only when the HEAD version of that path (or of its rename source) does not already
     contain it. Exit 1 blocks the commit.
     """
-    from leaksweep.sources.staged import iter_staged, staged_files
-
-    settings = pop_settings(kwargs)
-    files = staged_files()
-    if not files:
-        return _nothing(settings, "staged", "nothing staged: nothing to scan.")
-    detector = make_detector(settings)
-    items = iter_staged(files, settings.max_file_size, settings.exclude)
-    result = scan_with_progress(items, detector, settings, mode="staged")
-    code = report(result, settings)
-    if result.findings:
-        click.echo(COMMIT_BLOCKED.format(count=_count(result)), err=True)
-    return code
+    return run_staged(pop_settings(kwargs))
 
 
 def _pre_push_args() -> list[str] | None:
@@ -135,13 +97,13 @@ def commits(revs: tuple[str, ...], since_ref: str | None, pre_push: bool, **kwar
             raise LeaksweepError("--pre-push takes no REV-RANGE or --since-ref: git says what is pushed")
         rev_args = _pre_push_args()
         if rev_args is None:
-            return _nothing(settings, "commits", "nothing pushed that needs scanning.")
+            return nothing(settings, "commits", "nothing pushed that needs scanning.")
     else:
         rev_args = range_args(revs, since_ref)
     info = git.repo_info()
     listed = list_commits(rev_args)
     if not listed:
-        return _nothing(settings, "commits", "no commits to scan in that range.")
+        return nothing(settings, "commits", "no commits to scan in that range.")
     detector = make_detector(settings)
     # Listed in full first: workers read the versions themselves, and none is forked while a git
     # stream is open.
@@ -154,7 +116,7 @@ def commits(revs: tuple[str, ...], since_ref: str | None, pre_push: bool, **kwar
         )
     code = report(result, settings)
     if pre_push and result.findings:
-        click.echo(PUSH_BLOCKED.format(count=_count(result)), err=True)
+        click.echo(PUSH_BLOCKED.format(count=count_secrets(result)), err=True)
     return code
 
 

@@ -1,4 +1,7 @@
-"""Entry point: the click group, and the single place exceptions become exit codes."""
+"""Entry point: the single place exceptions become exit codes.
+
+click is imported only when the command line needs parsing (see :func:`_run`); the commands
+live in :mod:`leaksweep.cli.app`."""
 
 from __future__ import annotations
 
@@ -6,13 +9,9 @@ import errno
 import os
 import signal
 import sys
-import traceback
 from types import FrameType
 from typing import NoReturn
 
-import click
-
-from leaksweep import __version__
 from leaksweep.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -23,29 +22,6 @@ from leaksweep.errors import (
 
 # Writing the report failed for a reason outside leaksweep: the disk, a quota, a size limit.
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS})
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="leaksweep")
-def cli() -> None:
-    """Find leaked secrets in files, staged changes, commit ranges and git history.
-
-    Exit codes: 0 nothing found, 1 secrets found, 2 usage or input error, 3 internal error.
-    """
-
-
-def _register() -> None:
-    from leaksweep.cli import git_cmd, rules_cmd, scan_cmd, suppress_cmd
-
-    cli.add_command(scan_cmd.scan)
-    cli.add_command(rules_cmd.rules)
-    cli.add_command(git_cmd.staged)
-    cli.add_command(git_cmd.commits)
-    cli.add_command(git_cmd.history)
-    cli.add_command(git_cmd.hooks)
-    cli.add_command(suppress_cmd.allow)
-    cli.add_command(suppress_cmd.allowlist_group)
-    cli.add_command(suppress_cmd.baseline_group)
 
 
 def _in_finalizer(frame: FrameType | None) -> bool:
@@ -99,12 +75,15 @@ def _say(message: str) -> None:
     can carry newlines and terminal escapes, and must not rewrite the user's terminal."""
     from leaksweep.report.common import printable
 
-    click.echo(f"leaksweep: {printable(message)}", err=True)
+    sys.stderr.write(f"leaksweep: {printable(message)}\n")
+    sys.stderr.flush()
 
 
 def _where_it_failed(exc: BaseException) -> str:
     """``module.py:LINE`` of the innermost leaksweep frame: enough to report a bug, and unlike the
     exception's text it cannot carry scanned content (a secret) into a CI log."""
+    import traceback
+
     frames = traceback.extract_tb(exc.__traceback__)
     ours = [f for f in frames if f"{os.sep}leaksweep{os.sep}" in f.filename] or frames
     if not ours:
@@ -124,17 +103,40 @@ def _quiet_stdout() -> None:
         pass
 
 
-def main(argv: list[str] | None = None) -> None:
-    _register()
-    _install_signal_handlers()
+def _run_click(argv: list[str] | None) -> int:
+    import click
+
+    from leaksweep.cli.app import cli, register
+
+    register()
     try:
         code = cli.main(args=argv, prog_name="leaksweep", standalone_mode=False)
     except click.exceptions.Abort:
-        _say("interrupted")
-        sys.exit(EXIT_INTERRUPTED)
+        raise KeyboardInterrupt from None
     except click.ClickException as exc:
         exc.show()
-        sys.exit(EXIT_USAGE)
+        return EXIT_USAGE
+    return code if isinstance(code, int) else 0
+
+
+def _run(argv: list[str] | None) -> int:
+    """The pre-commit hook's common forms (``staged`` with a few options) skip the command-line
+    parser and the modules only other commands use: on every commit, start-up is most of the
+    cost. Anything else (and ``staged --help``) goes through click."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["staged"]:
+        from leaksweep.cli.hook import fast_staged
+
+        code = fast_staged(args[1:])
+        if code is not None:
+            return code
+    return _run_click(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    _install_signal_handlers()
+    try:
+        code = _run(argv)
     except LeaksweepError as exc:
         _say(f"error: {exc.render()}")
         sys.exit(exc.exit_code)
@@ -156,13 +158,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_USAGE)
     except Exception as exc:  # the one catch-all: a traceback is a bug, so say so plainly
         _internal(exc)
-    sys.exit(code if isinstance(code, int) else 0)
+    sys.exit(code)
 
 
 def _internal(exc: Exception) -> NoReturn:
     """Report a bug: the type and place, never the exception's text (it can quote scanned content,
     a secret among it), unless LEAKSWEEP_DEBUG asks for the whole traceback."""
     if os.environ.get("LEAKSWEEP_DEBUG"):
+        import traceback
+
         traceback.print_exc()
     _say(
         f"internal error: {type(exc).__name__} at {_where_it_failed(exc)} "

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from leaksweep.cli.common import load_selected_rules, rule_options
+from leaksweep.cli.common import rule_options
+from leaksweep.cli.settings import load_selected_rules
 from leaksweep.errors import EXIT_CLEAN, EXIT_FINDINGS, LeaksweepError
 from leaksweep.fileio import atomic_text
 from leaksweep.rulecheck import check_rules, lint_rules, sample_targets, time_rules

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from leaksweep.cli.common import pop_settings, scan_and_report, scan_options
+from leaksweep.cli.common import scan_options
+from leaksweep.cli.settings import pop_settings, scan_and_report
 from leaksweep.sources import SourceItem
 from leaksweep.sources.files import iter_paths, read_stdin
 

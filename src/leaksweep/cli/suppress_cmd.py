@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from leaksweep.cli.common import collect, pop_settings, project_config, scan_options
+from leaksweep.cli.common import scan_options
+from leaksweep.cli.settings import collect, pop_settings, project_config
 from leaksweep.config import ALLOWLIST_NAME, BASELINE_NAME
 from leaksweep.errors import EXIT_CLEAN, EXIT_FINDINGS, LeaksweepError
 from leaksweep.suppress import (

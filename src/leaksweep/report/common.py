@@ -6,11 +6,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from leaksweep import __version__
+from leaksweep.lazyre import lazy
 from leaksweep.model import SEVERITIES, Dropped, Finding, redact
 
 if TYPE_CHECKING:
@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 
 # Every C0/C1 control (newline and tab included: a file name holding one would otherwise break a
 # report's lines), plus the Unicode line separators and bidi overrides that can disguise text.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL = lazy(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # Characters XML 1.0 cannot carry at all, not even as character references.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML = lazy("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def printable(text: str) -> str:
 # JSON escapes C0 controls itself; with ensure_ascii=False it leaves DEL, the C1 controls (U+009B
 # is a one-character CSI to many terminals), the Unicode line separators and the bidi overrides
 # raw, so `cat report.json` could still drive a terminal.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE = lazy("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def json_text(document: str) -> str:
@@ -212,6 +212,8 @@ def severity_rank(severity: str) -> int:
 
 def utc_stamp(epoch: float, zulu: bool = True) -> str:
     """``2024-01-02T03:04:05Z`` (SARIF, JUnit) or ``2024-01-02T03:04:05`` (GitLab's pattern)."""
+    from datetime import UTC, datetime
+
     stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return stamp + "Z" if zulu else stamp
 
