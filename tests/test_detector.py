@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from leaksweep.detector import Detector
+from leaksweep.detector import Detector, _decode, decode
 from leaksweep.model import Target
 from leaksweep.rules import Rule, load_pack, load_rules
 
@@ -164,3 +166,23 @@ def test_base58check_validator() -> None:
     assert base58check(wif)
     assert not base58check(wif[:-1] + ("A" if wif[-1] != "A" else "B"))
     assert not base58check("0OIl")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from([b"\r", b"\n", b"\r\n", b"\r\r\n", b"\xe2\x82", b"\xe2\x82\xac", b"\xff", b"a"]),
+            st.binary(max_size=6),
+        ),
+        max_size=20,
+    ).map(b"".join)
+)
+def test_decode_normalises_line_endings_as_the_text_replace_did(content: bytes) -> None:
+    """CRLF is now replaced in the bytes, before decoding: the same text as decoding first and
+    replacing in the text, also around bytes the decoder replaces."""
+    text = content.decode("utf-8", "replace").replace("\r\n", "\n")
+    assert decode(content) == text
+    decoded, data = _decode(content)
+    assert decoded == text
+    assert data == (text.encode("ascii") if text.isascii() else None)

@@ -91,15 +91,19 @@ def _base64_text(run: bytes) -> str | None:
     return decoded if _printable(decoded) else None
 
 
-def encoded_runs(text: str, memo: dict[bytes, str | None] | None = None) -> Iterator[EncodedRun]:
+def encoded_runs(
+    text: str, memo: dict[bytes, str | None] | None = None, *, data: bytes | None = None
+) -> Iterator[EncodedRun]:
     """Encoded runs in ``text`` that decode to printable text.
 
     ``memo`` remembers what each base64 run decodes to (the caller bounds its size): the same
-    identifiers recur in every version of a file."""
+    identifiers recur in every version of a file. ``data`` may pass ``text.encode("ascii")`` of
+    an ASCII text when the caller has those bytes already."""
     found = 0
     size = len(text)
     # This loop sees every long identifier of every file: it works on bytes, and calls little.
-    data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
+    if data is None:
+        data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
     mask = data.translate(_MASK)  # one byte per character either way ("?" for non-ASCII)
     find = mask.find
     seen: dict[bytes, str | None] = {} if memo is None else memo
