@@ -69,6 +69,23 @@ def test_a_corrupt_cache_is_rebuilt_silently(tmp_path: Path) -> None:
     assert RuleCache(tmp_path).load_rules([], True, lambda: pytest.fail("not rebuilt")) != []
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [[], [("not", "a", "rule")], [(("x",) * 3, (), (), ())], 42, [None], [(("x",) * 40, (), (), ())]],
+    ids=repr,
+)
+def test_a_well_formed_but_wrong_rules_entry_is_rebuilt(tmp_path: Path, entry: Any) -> None:
+    # marshal reads it fine; the rules in it are not rules: reloaded, never a crash.
+    RuleCache(tmp_path).load_rules([], True, load_rules)
+    import marshal
+
+    for path in (tmp_path / "rules").glob("*.bin"):
+        path.write_bytes(marshal.dumps(entry))
+    cache = RuleCache(tmp_path)
+    rules = cache.load_rules([], True, load_rules, examples=False)
+    assert cache.hits == [] and len(rules) == len(load_rules())
+
+
 def test_an_unwritable_cache_only_costs_speed(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")

@@ -34,7 +34,7 @@ from leaksweep.rules import AllowRegex, Example, Rule, RuleAllow, builtin_pack_p
 if TYPE_CHECKING:
     from leaksweep.parallel import Scanned
 
-FORMAT = "1"
+FORMAT = "2"
 CACHE_ENV = "LEAKSWEEP_CACHE_DIR"
 KEEP = 6  # entries of one kind kept (older ones are removed when a new one is written)
 
@@ -150,6 +150,31 @@ def _restore(value: Any) -> Any:
     return cls(*args)
 
 
+# A scan's rules (without examples) in a flat form of their own: the generic encoding above
+# costs one Python call per value, and the pre-commit hook reads 400-odd rules on every commit.
+_RULE_FIELDS = tuple(
+    f.name for f in fields(Rule) if f.name not in ("allow", "examples", "negative_examples", "compiled")
+)
+# Rule's fields run: ..., paths, allow, examples, negative_examples, validate, ...
+_ALLOW_AT = [f.name for f in fields(Rule)].index("allow")
+
+
+def _plain_rule(rule: Rule) -> tuple[Any, ...]:
+    allow = rule.allow
+    head = tuple(getattr(rule, name) for name in _RULE_FIELDS)
+    regexes = tuple((r.pattern.pattern, r.target) for r in allow.regexes)
+    return (head, allow.stopwords, regexes, allow.paths)
+
+
+def _restore_rule(value: tuple[Any, ...]) -> Rule:
+    head, stopwords, regexes, paths = value
+    allow = RuleAllow(stopwords, tuple(AllowRegex(LazyPattern(p), t) for p, t in regexes), paths)
+    if len(head) != len(_RULE_FIELDS):
+        raise ValueError("malformed cache entry")
+    args: list[Any] = [*head[:_ALLOW_AT], allow, (), (), *head[_ALLOW_AT:]]
+    return Rule(*args)
+
+
 # ---------------------------------------------------------------- files
 
 
@@ -229,8 +254,7 @@ class RuleCache:
             self.hits.append("rules")
             return rules
         rules = loader()
-        bare = [replace(r, examples=(), negative_examples=()) for r in rules]
-        self.store.write("rules", key, _plain(bare))
+        self.store.write("rules", key, [_plain_rule(r) for r in rules])
         self.store.write("examples", key, _plain([(r.examples, r.negative_examples) for r in rules]))
         return rules
 
@@ -239,8 +263,8 @@ class RuleCache:
         if found is None:
             return None
         try:
-            rules = list(_restore(found))
-            if not all(isinstance(r, Rule) for r in rules):
+            rules = [_restore_rule(value) for value in found]
+            if not rules:  # damaged, or packs without rules: loading those again costs nothing
                 return None
             if examples:
                 extra = self.store.read("examples", key)
