@@ -180,3 +180,27 @@ def test_awkward_paths_are_reported_exactly(repo: Repo, pack: Path) -> None:
     repo.git("commit", "-q", "-m", "odd")
     [f] = scan(repo, pack, "history").findings
     assert f["path"] == name
+
+
+def test_the_listing_leaves_no_git_running(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """rev-list and cat-file --batch-check have exited once the blobs are listed: the workers (each
+    with its own cat-file) start after that, so the two phases' memory never adds up."""
+    from leaksweep import git
+    from leaksweep.sources.history import BlobWork, History
+
+    for n in range(3):
+        repo.commit(f"c{n}", **{f"f{n}.txt": f"{n}\n", "shared.txt": f"v{n}\n"})
+    started: list[subprocess.Popen[bytes]] = []
+    popen = subprocess.Popen
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        proc = popen(*args, **kwargs)
+        started.append(proc)
+        return proc
+
+    monkeypatch.setattr(git.subprocess, "Popen", spy)
+    work = list(History(cwd=repo.path).listing(1_000_000))
+    assert len([w for w in work if isinstance(w, BlobWork)]) == 6
+    walks = [p for p in started if "rev-list" in p.args or "--buffer" in p.args]
+    assert len(walks) == 2
+    assert all(p.returncode is not None for p in walks)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,6 +112,44 @@ def test_reachable_objects_lists_types_sizes_and_paths(repo: Repo) -> None:
     objects = {(o.kind, o.path, o.size) for o in git.reachable_objects(["--all"], repo.path)}
     assert ("blob", "dir/file.txt", 5) in objects
     assert any(kind == "commit" for kind, _, _ in objects)
+
+
+def _settings(cmd: list[str]) -> list[str]:
+    """The ``-c`` settings given to git itself, before the subcommand (diff-tree has a -c of its own)."""
+    settings, words = [], iter(cmd[1:])
+    for word in words:
+        if word == "-c":
+            settings.append(next(words))
+        elif word != "--no-pager":
+            break
+    return settings
+
+
+def test_whole_history_walks_bound_gits_caches_and_keep_the_safe_config(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rev-list, cat-file --batch-check and diff-tree get WALK_CACHES (the audit's peak memory was
+    their default caches), always after SAFE_CONFIG, which no cache setting replaces."""
+    repo.commit("one", a="1\n")
+    sha = repo.commit("two", a="2\n", b="3\n")
+    started: list[list[str]] = []
+    popen = subprocess.Popen
+
+    def spy(cmd: list[str], *args: Any, **kwargs: Any) -> Any:
+        started.append(list(cmd))
+        return popen(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(git.subprocess, "Popen", spy)
+    assert any(o.kind == "blob" for o in git.reachable_objects(["--all"], repo.path))
+    assert [c for _, c in git.commit_changes([sha], repo.path)]
+    with git.CatFile(repo.path) as cat:  # a plain reader keeps git's defaults
+        assert cat.read(repo.git("rev-parse", "HEAD:a").strip()) == b"2\n"
+    walks = [c for c in started if "rev-list" in c or "diff-tree" in c or "--batch-check" in str(c)]
+    assert len(walks) == 3
+    for cmd in walks:
+        assert _settings(cmd) == [*git.SAFE_CONFIG, *git.WALK_CACHES]
+    (reader,) = [c for c in started if "--batch" in c]
+    assert _settings(reader) == list(git.SAFE_CONFIG)
 
 
 def test_hooks_path_is_read_as_git_uses_it(repo: Repo) -> None:

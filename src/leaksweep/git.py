@@ -55,6 +55,21 @@ SAFE_CONFIG = (
 )
 
 
+# git's own caches for the walks over a whole history (listing the objects, diffing every commit).
+# By default git maps the pack in 1 GB windows, up to 8 GB at once, and keeps 96 MB of inflated
+# delta bases, so such a walk ends up with most of the pack resident on top of that cache. Measured
+# on a 192 MB pack (6,001 commits): rev-list --objects piped into cat-file --batch-check took 170-180
+# MB instead of 300, and diff-tree 103 MB instead of 196, in the same time. Smaller windows are
+# worse: cat-file --batch-check visits the objects in rev-list's order, not the pack's, and with
+# the audit workers' 8 MB windows under a 32 MB limit it made 19,600 mmap/munmap pairs instead of
+# 460 and took twice as long. Given with ``-c`` after SAFE_CONFIG (never instead of it).
+WALK_CACHES = (
+    "core.packedGitWindowSize=32m",
+    "core.packedGitLimit=128m",
+    "core.deltaBaseCacheLimit=32m",
+)
+
+
 def safe_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {
         k: v
@@ -286,12 +301,13 @@ class _Process:
         args: Sequence[str],
         cwd: str | Path | None,
         stdin: int | IO[bytes] | None = subprocess.DEVNULL,
+        caches: Sequence[str] = (),
     ) -> None:
         self.args = list(args)
         self.errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by finish())
         try:
             self.proc = subprocess.Popen(
-                git_command(args),
+                git_command(args, config=(*SAFE_CONFIG, *caches)),
                 cwd=cwd,
                 stdin=stdin,
                 stdout=subprocess.PIPE,
@@ -324,12 +340,18 @@ class _Process:
         return _stderr_line(message, "") if message.strip() else ""
 
 
-def stream(args: Sequence[str], cwd: str | Path | None = None, input: bytes | None = None) -> Iterator[bytes]:
+def stream(
+    args: Sequence[str],
+    cwd: str | Path | None = None,
+    input: bytes | None = None,
+    caches: Sequence[str] = (),
+) -> Iterator[bytes]:
     """Run git and yield its NUL-separated output records as they arrive.
 
     ``input`` is fed from a thread so that neither side can block the other. Stopping early
-    (closing the generator) kills git; a failure raises GitError after the last record."""
-    proc = _Process(args, cwd, subprocess.PIPE if input is not None else subprocess.DEVNULL)
+    (closing the generator) kills git; a failure raises GitError after the last record.
+    ``caches`` are settings for git's caches (WALK_CACHES), given after SAFE_CONFIG."""
+    proc = _Process(args, cwd, subprocess.PIPE if input is not None else subprocess.DEVNULL, caches)
     writer = None
     if input is not None:
         assert proc.proc.stdin is not None
@@ -376,10 +398,12 @@ def unreadable_reason(oid: str, message: str | None = None) -> str:
 class CatFile:
     """One long-lived ``git cat-file --batch``: read many objects without a process each.
 
-    Started on the first read, closed by ``close()`` or leaving a ``with`` block."""
+    Started on the first read, closed by ``close()`` or leaving a ``with`` block. ``caches`` are
+    settings for git's caches, given after SAFE_CONFIG (the audit workers bound theirs)."""
 
-    def __init__(self, cwd: str | Path | None = None) -> None:
+    def __init__(self, cwd: str | Path | None = None, caches: Sequence[str] = ()) -> None:
         self.cwd = cwd
+        self.caches = tuple(caches)
         self._proc: _Process | None = None
 
     def __enter__(self) -> CatFile:
@@ -390,7 +414,7 @@ class CatFile:
 
     def _start(self) -> _Process:
         if self._proc is None:
-            self._proc = _Process(["cat-file", "--batch"], self.cwd, subprocess.PIPE)
+            self._proc = _Process(["cat-file", "--batch"], self.cwd, subprocess.PIPE, self.caches)
         return self._proc
 
     def read(self, oid: str, max_size: int | None = None) -> bytes | None:
@@ -534,12 +558,16 @@ def reachable_objects(rev_args: Sequence[str], cwd: str | Path | None = None) ->
     ``--missing=print`` lets rev-list go on past objects the repository lacks (a partial clone's
     unfetched blobs; asking for them would try a fetch, which we forbid) and list them as
     ``?OID``. Missing and unreadable objects come last, as kind "missing", with the path they
-    have in the history where one can be found."""
-    lister = _Process(["rev-list", "--objects", "--missing=print", *rev_args], cwd)
+    have in the history where one can be found.
+
+    Both run at once, each over the whole pack: with git's default caches they were the audit's
+    peak memory (about 300 MB on a 192 MB pack), hence WALK_CACHES."""
+    lister = _Process(["rev-list", "--objects", "--missing=print", *rev_args], cwd, caches=WALK_CACHES)
     checker = _Process(
         ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)", "--buffer"],
         cwd,
         lister.stdout,
+        WALK_CACHES,
     )
     # Only cat-file reads rev-list's output now; if it dies, rev-list gets SIGPIPE, not a hang.
     lister.stdout.close()
@@ -738,7 +766,9 @@ def commit_changes(shas: Sequence[str], cwd: str | Path | None = None) -> Iterat
     args = ["diff-tree", "--stdin", *DIFF_FLAGS, _renames(cwd), "-c", "--combined-all-paths", "--root"]
     current: str | None = None
     changes: list[Change] = []
-    for item in parse_raw(stream(args, cwd, input="".join(f"{s}\n" for s in shas).encode("ascii"))):
+    request = "".join(f"{s}\n" for s in shas).encode("ascii")
+    # A whole history's diff (provenance) reads every tree and, for renames, blobs: WALK_CACHES.
+    for item in parse_raw(stream(args, cwd, input=request, caches=WALK_CACHES)):
         if isinstance(item, str):
             if current is not None:
                 yield current, changes
