@@ -75,6 +75,26 @@ def test_history_blobs_are_read_by_the_workers(repo: Repo) -> None:
     assert any(isinstance(r, Scanned) and r.detection.findings for r in records)
 
 
+def test_readers_bound_gits_caches_and_keep_the_safe_config(repo: Repo) -> None:
+    """Each worker runs its own cat-file: its caches are bounded (READER_CACHES), after SAFE_CONFIG."""
+    from leaksweep import git
+    from leaksweep.parallel import READER_CACHES, _Reader
+
+    build(repo)
+    work = next(w for w in History(cwd=repo.path).listing(10_000_000) if isinstance(w, BlobWork))
+    reader = _Reader(repo.path, 10_000_000)
+    try:
+        assert isinstance(reader.read(work), Target)
+        assert reader._cat is not None and reader._cat._proc is not None
+        cmd = reader._cat._proc.proc.args
+        assert isinstance(cmd, list)
+        subcommand = cmd.index("cat-file")
+        settings = [cmd[i + 1] for i, word in enumerate(cmd[:subcommand]) if word == "-c"]
+        assert settings == [*git.SAFE_CONFIG, *READER_CACHES]
+    finally:
+        reader.close()
+
+
 def test_a_missing_object_is_skipped_by_a_worker_too(repo: Repo) -> None:
     build(repo)
     work = [BlobWork("0" * 39 + "1", "ghost.py", 10)]
