@@ -114,6 +114,31 @@ def test_partial_clone_reports_missing_blobs_and_never_fetches(
     assert snapshot(clone) == before  # no object fetched, nothing written
 
 
+def test_a_partial_clone_is_known_from_its_config_file_in_every_worktree(repo: Repo, tmp_path: Path) -> None:
+    from leaksweep import git
+
+    clone = _partial_clone(repo, tmp_path)
+    subprocess.run(
+        ["git", "worktree", "add", "-q", "--no-checkout", str(tmp_path / "wt"), "HEAD"], cwd=clone, check=True
+    )
+    for where in (clone, tmp_path / "wt"):
+        info = git.repo_info(where)
+        assert git.is_partial_clone(where, info.git_dir) is True
+        git._partial.clear()
+        assert git.is_partial_clone(where) is True  # what git config says agrees
+        git._partial.clear()
+    info = git.repo_info(repo.path)
+    assert git._config_may_be_partial(info.git_dir) is False
+    assert git.is_partial_clone(repo.path, info.git_dir) is False
+    git._partial.clear()
+    # An include could name anything: then git is asked.
+    repo.git("config", "include.path", str(tmp_path / "elsewhere.gitconfig"))
+    (tmp_path / "elsewhere.gitconfig").write_text('[remote "origin"]\n\tpromisor = true\n')
+    assert git._config_may_be_partial(info.git_dir) is True
+    assert git.is_partial_clone(repo.path, info.git_dir) is True
+    git._partial.clear()
+
+
 def _loose_object(repo: Path, oid: str) -> Path:
     return repo / ".git" / "objects" / oid[:2] / oid[2:]
 

@@ -719,10 +719,31 @@ DIFF_FLAGS = ("-r", "-z", "--raw", "--no-abbrev", "--no-ext-diff", "--no-textcon
 _partial: dict[str, bool] = {}
 
 
-def is_partial_clone(cwd: str | Path | None = None) -> bool:
+def _config_may_be_partial(git_dir: Path) -> bool:
+    """False when the repository's own config file cannot make it a partial clone: it names
+    neither setting and includes no other file. git writes both settings there when it clones
+    with a filter, so reading the file spares the pre-commit hook a git process on every
+    commit; anything unusual (an include, an unreadable file) is left to ``git config``."""
+    common = git_dir
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        # A linked worktree's git dir points at the main one, which holds the config.
+        pointer = (git_dir / "commondir").read_text(encoding="utf-8").strip()
+        if pointer:
+            common = (git_dir / pointer).resolve()
+    try:
+        text = (common / "config").read_bytes().lower()
+    except OSError:
+        return True
+    return any(word in text for word in (b"promisor", b"partialclone", b"include"))
+
+
+def is_partial_clone(cwd: str | Path | None = None, git_dir: Path | None = None) -> bool:
     """Whether the repository is a partial clone (blobs may be missing: never fetched). Asked
-    once per repository and process."""
+    once per repository and process; ``git_dir``, when the caller knows it, lets the answer
+    come from the config file without running git."""
     key = str(Path(cwd or ".").resolve())
+    if key not in _partial and git_dir is not None and not _config_may_be_partial(git_dir):
+        _partial[key] = False
     if key not in _partial:
         # extensions.partialClone names the promisor remote; git >= 2.28 marks it with
         # remote.<name>.promisor instead.
@@ -737,20 +758,20 @@ def is_partial_clone(cwd: str | Path | None = None) -> bool:
     return _partial[key]
 
 
-def _renames(cwd: str | Path | None) -> str:
+def _renames(cwd: str | Path | None, git_dir: Path | None = None) -> str:
     """Rename detection: similarity (-M) needs both blobs' content, which a partial clone may not
     have, and asking for it would try a fetch (forbidden: diff-tree then dies). There, only
     exact renames (same blob) are paired; an edited rename then reads as an added file, which
     can only report more, never less."""
-    return "-M100%" if is_partial_clone(cwd) else "-M"
+    return "-M100%" if is_partial_clone(cwd, git_dir) else "-M"
 
 
-def staged_changes(base: str, cwd: str | Path | None = None) -> list[Change]:
+def staged_changes(base: str, cwd: str | Path | None = None, git_dir: Path | None = None) -> list[Change]:
     """What the index changes relative to the tree-ish ``base`` (renames paired with -M).
 
     ``--cached`` never looks at the work tree, so no filter, fsmonitor or stat refresh runs;
     GIT_INDEX_FILE (set by ``git commit -a`` and partial commits) is honoured."""
-    args = ["diff-index", "--cached", *DIFF_FLAGS, _renames(cwd), base, "--"]
+    args = ["diff-index", "--cached", *DIFF_FLAGS, _renames(cwd, git_dir), base, "--"]
     return [c for c in parse_raw(stream(args, cwd)) if isinstance(c, Change)]
 
 

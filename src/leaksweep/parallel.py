@@ -22,14 +22,17 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from leaksweep import git
 from leaksweep.detector import Detection, Detector
 from leaksweep.model import Skipped, Target
-from leaksweep.sources.commits import ChangeWork, read_change
 from leaksweep.sources.gitblob import BlobReader
-from leaksweep.sources.history import BlobWork, read_blob
+
+if TYPE_CHECKING:
+    # Imported where git work is read: the pre-commit hook hands over Targets only.
+    from leaksweep.sources.commits import ChangeWork
+    from leaksweep.sources.history import BlobWork
 
 # What a chunk holds at most: enough to amortise the hand-over, small enough to balance the load.
 CHUNK_ITEMS = 256
@@ -38,7 +41,7 @@ IN_FLIGHT = 3  # chunks per worker queued or being scanned
 # Below this much content a scan stays in one process (starting workers costs more).
 MIN_PARALLEL_BYTES = 2 * 1024 * 1024
 
-Work = Skipped | Target | BlobWork | ChangeWork
+Work: TypeAlias = "Skipped | Target | BlobWork | ChangeWork"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +65,11 @@ def default_jobs() -> int:
 def _size(item: Work) -> int:
     if isinstance(item, Target):
         return len(item.content)
-    if isinstance(item, BlobWork):
-        return item.size
-    return 4096 if isinstance(item, ChangeWork) else 0
+    if isinstance(item, Skipped):
+        return 0
+    from leaksweep.sources.history import BlobWork
+
+    return item.size if isinstance(item, BlobWork) else 4096
 
 
 # Each worker runs its own cat-file, so git's own caches are kept smaller than its defaults (96 MB
@@ -98,6 +103,9 @@ class _Reader:
     def read(self, item: Work) -> Target | Skipped:
         if isinstance(item, Target | Skipped):
             return item
+        from leaksweep.sources.commits import read_change
+        from leaksweep.sources.history import BlobWork, read_blob
+
         if self._reader is None:
             self._cat = git.CatFile(self.cwd, READER_CACHES)
             # Commits compare each version with its parents' (just read, mostly): those are kept.

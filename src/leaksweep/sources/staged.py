@@ -50,7 +50,7 @@ def staged_files(cwd: str | Path | None = None) -> list[StagedFile]:
         )
     # Before the first commit everything staged is new: compare with the empty tree.
     base = info.head or git.empty_tree(cwd)
-    changes = [c for c in git.staged_changes(base, cwd) if c.status[:1] in WANTED]
+    changes = [c for c in git.staged_changes(base, cwd, info.git_dir) if c.status[:1] in WANTED]
     if not changes:
         return []
     befores: dict[str, list[str]] = {c.path: [s.blob for s in c.parents] for c in changes}
@@ -59,7 +59,7 @@ def staged_files(cwd: str | Path | None = None) -> list[StagedFile]:
     # Concluding a merge: a path identical to a merged commit's version brings nothing new,
     # and a secret from the merged branch was already committed there.
     for other in _merge_heads(info.git_dir) if info.head else []:
-        differs = {c.path: c for c in git.staged_changes(other, cwd)}
+        differs = {c.path: c for c in git.staged_changes(other, cwd, info.git_dir)}
         for path in list(befores):
             change = differs.get(path)
             if change is None:
