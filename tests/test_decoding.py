@@ -7,6 +7,8 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leaksweep.decoding import encoded_runs
 from leaksweep.detector import Detector
@@ -91,3 +93,27 @@ def test_base64_env_blob_after_an_equals_sign(scan: Scan) -> None:
     blob = base64.b64encode(f"REGION=eu\nGITHUB_TOKEN={GH}\nLOG=info\n".encode()).decode()
     (f,) = scan(f"ENV_FILE_BASE64={blob}\n")
     assert (f.rule_id, f.secret, f.decoded) == ("github-pat", GH, "base64")
+
+
+RUN_BYTES = st.one_of(
+    st.sampled_from([b"=", b"==", b"===", b" ", b"\n", b"_", b"+", b"%41%42"]),
+    st.sampled_from([b"\xc3\xa9", b"\xe2\x84\xaa", b"\xf0\x9f\x94\x91"]),  # 2, 3 and 4 bytes
+    st.sampled_from([b"\xe2\x82", b"\xff", b"\xed\xa0\x80", b"\xc3", b"\x80\x80"]),  # what decoding replaces
+    st.binary(min_size=1, max_size=40).map(base64.b64encode),
+    st.binary(min_size=1, max_size=40).map(lambda b: base64.urlsafe_b64encode(b).rstrip(b"=")),
+    st.text("token=é ", min_size=1, max_size=30).map(lambda t: base64.b64encode(t.encode())),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(RUN_BYTES, max_size=14).map(b"".join))
+def test_runs_found_in_the_undecoded_bytes_are_those_of_the_text(raw: bytes) -> None:
+    """The detector hands over the bytes a text was decoded from: runs are found in them and
+    their offsets converted, and that must give what the text alone gives, whatever multi-byte
+    characters and replaced bytes come before a run."""
+    text = raw.decode("utf-8", "replace")
+
+    def runs(**kw: bytes) -> list[tuple[int, int, str, str]]:
+        return [(r.start, r.end, r.kind, r.text) for r in encoded_runs(text, **kw)]
+
+    assert runs(data=raw) == runs()

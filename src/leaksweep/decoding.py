@@ -25,8 +25,8 @@ MAX_RUNS = 5000
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
 _MASK = bytes(0x61 if code in _ALPHABET else 0x20 for code in range(256))
 _NEEDLE = b"a" * MIN_BASE64
-_HEX_BYTES = b"0123456789abcdefABCDEF"
-_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_HEX = "0123456789abcdefABCDEF"
+_HEX_BYTES = _HEX.encode()
 _PERCENT = re.compile(
     r"(?:[A-Za-z0-9._~+:@!$&'()*,;=/?-]{0,256}%[0-9A-Fa-f]{2}){2,}[A-Za-z0-9._~+:@!$&'()*,;=/?-]{0,256}"
 )
@@ -97,41 +97,26 @@ def encoded_runs(
     """Encoded runs in ``text`` that decode to printable text.
 
     ``memo`` remembers what each base64 run decodes to (the caller bounds its size): the same
-    identifiers recur in every version of a file. ``data`` may pass ``text.encode("ascii")`` of
-    an ASCII text when the caller has those bytes already."""
+    identifiers recur in every version of a file. ``data`` may pass the bytes ``text`` was
+    decoded from (``data.decode("utf-8", "replace")``): the base64 search then runs on them
+    instead of on an ASCII encoding of the text, which costs a pass per character (with
+    replacements) when the text is not ASCII."""
     found = 0
-    size = len(text)
-    # This loop sees every long identifier of every file: it works on bytes, and calls little.
     if data is None:
         data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
-    mask = data.translate(_MASK)  # one byte per character either way ("?" for non-ASCII)
-    find = mask.find
-    seen: dict[bytes, str | None] = {} if memo is None else memo
-    at = find(_NEEDLE)
-    while at != -1:
-        start = at
-        stop = find(b" ", start + MIN_BASE64)  # the run's end ("=" is not in the alphabet)
-        if stop == -1:
-            end, at = size, -1
-        else:
-            end, at = stop, find(_NEEDLE, stop)
-        if end < size and data[end] == 0x3D:  # up to two "=" belong to the run
-            end += 1
-            if end < size and data[end] == 0x3D:
-                end += 1
-        # (A run right after "=" is the common KEY=base64 form; one followed by a third "=" is not
-        # base64 at all.)
-        if end - start > MAX_RUN or (end < size and data[end] == 0x3D):
-            continue
-        run = data[start:end]
-        decoded = seen.get(run, _UNSEEN)
-        if decoded is _UNSEEN:
-            decoded = seen[run] = _base64_text(run)  # identifiers repeat: decide each once
-        if decoded is None:
-            continue
+    # An offset in data is one in text unless data holds multi-byte characters. Runs are ASCII,
+    # so only their starts need converting: the bytes since the last run start are decoded again
+    # (a cut before an ASCII byte splits no character, nor a sequence the decoder replaces).
+    same = len(data) == len(text)
+    byte_at = char_at = 0
+    for start, end, decoded in _base64_runs(data, {} if memo is None else memo):
         found += 1
         if found > MAX_RUNS:
             return
+        if not same:
+            char_at += len(data[byte_at:start].decode("utf-8", "replace"))
+            byte_at = start
+            start, end = char_at, char_at + end - start
         yield EncodedRun(start, end, "base64", decoded)
     for start, end in _percent_spans(text):
         escaped = text[start:end]
@@ -146,6 +131,42 @@ def encoded_runs(
             yield EncodedRun(start, end, "percent", plain)
 
 
+def _base64_runs(data: bytes, seen: dict[bytes, str | None]) -> Iterator[tuple[int, int, str]]:
+    """(start, end, decoded text) of each run in ``data`` that decodes to printable text.
+
+    This loop sees every long identifier of every file: it works on bytes, and calls little."""
+    size = len(data)
+    mask = data.translate(_MASK)  # one byte per byte: "a" for the alphabet, " " for the rest
+    find = mask.find
+    at = find(_NEEDLE)
+    while at != -1:
+        start = at
+        end = find(b" ", start + MIN_BASE64)  # the run's end ("=" is not in the alphabet)
+        if end == -1:
+            end, at = size, -1
+        else:
+            at = find(_NEEDLE, end)
+            if data[end] == 0x3D:  # up to two "=" belong to the run
+                end += 1
+                if end < size and data[end] == 0x3D:
+                    end += 1
+                # (A run right after "=" is the common KEY=base64 form; one followed by a third
+                # "=" is not base64 at all.)
+                if end < size and data[end] == 0x3D:
+                    continue
+        if end - start > MAX_RUN:
+            continue
+        run = data[start:end]
+        decoded = seen.get(run, _UNSEEN)
+        if decoded is None:  # the usual case: an identifier met before
+            continue
+        if decoded is _UNSEEN:
+            decoded = seen[run] = _base64_text(run)  # identifiers repeat: decide each once
+            if decoded is None:
+                continue
+        yield start, end, decoded
+
+
 def _percent_spans(text: str) -> Iterator[tuple[int, int]]:
     """The spans ``_PERCENT.finditer(text)`` yields, searching only near escapes.
 
@@ -155,7 +176,16 @@ def _percent_spans(text: str) -> Iterator[tuple[int, int]]:
     whole-text search's chain (a cluster's search starts no earlier than the last match ended)."""
     if "%" not in text:
         return
-    escapes = [m.start() for m in _PERCENT_ESCAPE.finditer(text)]
+    # Every "%" and two hex digits is an escape (a hex digit is not "%", so none overlap). str.find
+    # goes from "%" to "%" at memory speed; a regex (or str.count) reads every character.
+    escapes = []
+    find = text.find
+    at = find("%")
+    while at != -1:
+        pair = text[at + 1 : at + 3]
+        if len(pair) == 2 and not pair.strip(_HEX):
+            escapes.append(at)
+        at = find("%", at + 1)
     done = 0
     index = 0
     while index < len(escapes) - 1:

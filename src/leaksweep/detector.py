@@ -28,6 +28,9 @@ T = TypeVar("T")
 # How many base64 runs' decodings a detector remembers (about 100 bytes each).
 DECODED_MEMO = 50_000
 
+# How many paths' sets of applicable rules a detector remembers.
+ACTIVE_MEMO = 4096
+
 # git's own heuristic: a NUL byte in the first 8000 bytes means binary.
 BINARY_SNIFF = 8000
 
@@ -44,16 +47,15 @@ def decode(content: bytes) -> str:
     return _decode(content)[0]
 
 
-def _decode(content: bytes) -> tuple[str, bytes | None]:
-    """The text :func:`decode` returns, and its bytes when it is ASCII (the encoded-run search
-    works on bytes, and would otherwise encode the text again)."""
+def _decode(content: bytes) -> tuple[str, bytes]:
+    """The text :func:`decode` returns, and the bytes it was decoded from (the encoded-run
+    search works on bytes, and would otherwise encode the text again)."""
     if b"\r" in content:
         # On the bytes, before decoding: "\r" and "\n" are never part of a UTF-8 sequence (nor of
         # an invalid one the decoder replaces), so this is the decoded text's replace("\r\n",
         # "\n"); split and join are about twice as fast as replace on files with CRLF throughout.
         content = b"\n".join(content.split(b"\r\n"))
-    text = content.decode("utf-8", "replace")
-    return text, content if text.isascii() else None
+    return content.decode("utf-8", "replace"), content
 
 
 @dataclass
@@ -139,6 +141,7 @@ class Detector:
         self._decoded: dict[bytes, str | None] = {}
         self._unscoped = frozenset(i for i, rule in enumerate(self.rules) if not rule.paths)
         self._scoped = _Scopes(self.rules)
+        self._actives: dict[str, frozenset[int]] = {}
         # A match is kept only if it contains a keyword, which implies the plain detector's gate
         # (a keyword occurs in the lower-cased text) unless lower() depends on context there:
         # only a final sigma does. Rules with such keywords keep the explicit gate.
@@ -228,7 +231,7 @@ class Detector:
         result: Detection,
         data: bytes | None = None,
     ) -> None:
-        """Findings in the encoded runs of ``text`` (``data``: its bytes, if ASCII and at hand)."""
+        """Findings in the encoded runs of ``text`` (``data``: the bytes it was decoded from)."""
         spans: _Spans[Finding] = _Spans()
         for s, e, f in occupied:
             spans.add(s, e, f)
@@ -256,11 +259,7 @@ class Detector:
     def _candidates(self, target: Target, text: str, result: Detection) -> list[_Candidate]:
         if self.plain:
             return self._candidates_plain(target, text, result)
-        active: frozenset[int] | set[int] = self._unscoped
-        if self._scoped:
-            extra = self._scoped.active(_normal_path(target.path))
-            if extra:
-                active = self._unscoped.union(extra)
+        active = self._active(target.path) if self._scoped else self._unscoped
         plan = self.candidates.plan(text, active)
         if not plan:
             return []
@@ -291,6 +290,19 @@ class Detector:
             self._record_time(rule, started, result)
         return out
 
+    def _active(self, path: str) -> frozenset[int]:
+        """The rules that apply at ``path``: the unscoped ones and the scoped ones whose paths
+        match. Remembered per path, since an audit meets each path once per version (and the
+        same set object lets the keyword matcher reuse its keyword set)."""
+        active = self._actives.get(path)
+        if active is None:
+            extra = self._scoped.active(_normal_path(path))
+            active = self._unscoped.union(extra) if extra else self._unscoped
+            if len(self._actives) >= ACTIVE_MEMO:
+                self._actives.clear()
+            self._actives[path] = active
+        return active
+
     def _record_time(self, rule: Rule, started: float, result: Detection) -> None:
         if self.timing:
             took = time.perf_counter() - started
@@ -307,7 +319,8 @@ class Detector:
             if not secret:
                 continue
             whole = m.group(0)
-            if not any(kw in whole.lower() for kw in rule.keywords):
+            lower = whole.lower()
+            if not any(kw in lower for kw in rule.keywords):
                 continue
             start, end = m.span(rule.secret_group)
             out.append(_Candidate(rule, secret, start, end, whole, m.start()))
