@@ -7,12 +7,11 @@ code, and hold in every scan mode. Files that persist hold fingerprints, never s
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leaksweep.errors import LeaksweepError
 from leaksweep.fileio import atomic_text
@@ -21,6 +20,9 @@ from leaksweep.lazyre import lazy
 from leaksweep.model import Finding
 from leaksweep.regexguard import too_large
 from leaksweep.yamlsrc import MAX_BYTES, LList, LMap, decode_utf8, load_yaml, read_bounded
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 ENTRY_KEYS = {"reason", "fingerprint", "rule", "path", "regex", "target", "commit", "expires"}
 MATCHERS = ("fingerprint", "rule", "path", "regex", "commit")
@@ -129,6 +131,8 @@ def _entry(item: Any, where: str, number: int, line: int) -> AllowEntry:
         raise fail("commit", "must be a commit id (7 to 64 hex digits)")
     expires = item.get("expires")
     if expires is not None:
+        import datetime as dt  # only for an entry with a date: the hook rarely meets one
+
         if isinstance(expires, dt.datetime):
             expires = expires.date()
         if not isinstance(expires, dt.date):
@@ -228,7 +232,7 @@ class Suppressor:
     allowlist: list[AllowEntry] = field(default_factory=list)
     baseline: frozenset[str] = frozenset()
     inline: bool = True
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date | None = None  # None: the date when an expiry is first compared
     used: dict[int, int] = field(default_factory=dict)  # allowlist entry number -> matches
     timed_out: dict[int, int] = field(default_factory=dict)  # entry number -> regex timeouts
 
@@ -244,8 +248,15 @@ class Suppressor:
                 )
         return notes
 
+    def _today(self) -> dt.date:
+        if self.today is None:
+            import datetime as dt
+
+            self.today = dt.date.today()  # fixed once: one run, one date
+        return self.today
+
     def expired(self) -> list[AllowEntry]:
-        return [e for e in self.allowlist if e.expires is not None and e.expires < self.today]
+        return [e for e in self.allowlist if e.expires is not None and e.expires < self._today()]
 
     def reason(self, finding: Finding) -> str | None:
         if self.inline and finding.inline_marker == "same-line":
@@ -253,7 +264,7 @@ class Suppressor:
         if self.inline and finding.inline_marker == "previous-line":
             return f"inline marker leaksweep:allow-next-line at line {finding.line - 1}"
         for entry in self.allowlist:
-            if entry.expires is not None and entry.expires < self.today:
+            if entry.expires is not None and entry.expires < self._today():
                 continue
             try:
                 matched = entry.matches(finding)
