@@ -149,8 +149,9 @@ def _base64_runs(data: bytes, seen: dict[bytes, str | None]) -> Iterator[tuple[i
         # whole run in one step.
         _RUN = regex.compile(_NEEDLE + b"a*")
     size = len(data)
-    # One byte per byte: "a" for the alphabet, " " for the rest ("=" too: it ends a run).
-    for m in _RUN.finditer(data.translate(_MASK)):
+    # One byte per byte: "a" for the alphabet, " " for the rest ("=" too: it ends a run). Not
+    # concurrent: releasing the GIL for each run's search cost a third of the search.
+    for m in _RUN.finditer(data.translate(_MASK), concurrent=False):
         start, end = m.span()
         if end < size and data[end] == 0x3D:  # up to two "=" belong to the run
             end += 1
