@@ -154,9 +154,10 @@ def test_adjacent_and_overlapping_matches_chain_as_in_a_whole_text_search(tmp_pa
 
 @needs_hyperscan
 def test_unbounded_rules_are_tried_only_where_they_can_start() -> None:
-    rule = next(r for r in RULES if r.id == "postgres-connection-string")
-    stage = Candidates([rule.regex], [rule.keywords], backend="hyperscan")
-    text = "x" * 1000 + "\n" + rule.examples[0].text + "\n" + "y" * 1000
+    # The built-in rules are all bounded now (rules check lints it); a rule pack may not be.
+    unbounded = r"postgres(?:ql)?://[^\s:@/]+:(?P<secret>[^\s@/]+)@[^\s/]+"
+    stage = Candidates([unbounded], [("postgres",)], backend="hyperscan")
+    text = "x" * 1000 + "\n" + "DB=postgres://app:s3cr3tPassw0rd@db.internal/app" + "\n" + "y" * 1000
     plan = stage.plan(text, {0})
     assert isinstance(plan[0], Starts)
     assert all(last - first < 32 for first, last in plan[0].ranges)
@@ -355,3 +356,25 @@ def test_encoded_runs_match_their_definition_on_the_standard_library() -> None:
     for path in sorted(stdlib.glob("*.py"))[:80]:
         text = path.read_text("utf-8", "replace")
         assert [(r.start, r.end, r.kind, r.text) for r in encoded_runs(text)] == reference_runs(text), path
+
+
+@needs_hyperscan
+@pytest.mark.xfail(
+    strict=True,
+    reason="Hyperscan 0.9.1 (Hyperscan 5.4) reports only the first of these two prefix matches when "
+    "the prefix opens with an alternation of two heads; compiled as one expression per head it "
+    "reports both. Known gap, see docs/performance.md",
+)
+def test_a_prefix_match_after_an_earlier_one_is_not_lost() -> None:
+    # Found while bounding rules: the second line is reported by the plain and keyword backends as
+    # cloudflare-api-token-legacy, by the Hyperscan backend only as a generic secret.
+    rule = next(r for r in RULES if r.id == "cloudflare-api-token-legacy")
+    text = (
+        'cf_api_token: "Ndrm7q5zB1IHMiJsAymQWgiB7D5sdabz5pgsFrew"\n'
+        'const cfToken = process.env.CLOUDFLARE_API_TOKEN || "uMLEIfQbfo57VzuUNln0Sd6CzLrfIcB5fc1bEjrF";\n'
+    )
+    found = {
+        backend: outcome(Detector([rule], backend=backend).scan(Target("a.js", text.encode())))
+        for backend in ("plain", "hyperscan")
+    }
+    assert found["hyperscan"] == found["plain"]
