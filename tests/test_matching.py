@@ -23,6 +23,7 @@ from leaksweep.matching import (
     analyse,
     compile_rules,
     hyperscan_import,
+    split_heads,
     transliterate,
 )
 from leaksweep.model import Target
@@ -152,11 +153,22 @@ def test_adjacent_and_overlapping_matches_chain_as_in_a_whole_text_search(tmp_pa
             assert outcome(got) == outcome(plain), (backend, text)
 
 
+def test_split_heads_keeps_the_language() -> None:
+    pattern = rb"(?:(?:ab)|(?:c[\x28-\x29\x7c]d)|e\x7c)x(?:f|g)"
+    parts = split_heads(pattern)
+    assert parts == [rb"(?:(?:ab))x(?:f|g)", rb"(?:(?:c[\x28-\x29\x7c]d))x(?:f|g)", rb"(?:e\x7c)x(?:f|g)"]
+    for text in (b"abxf", b"c(dxg", b"c|dxf", b"e|xg", b"exf", b"abx"):
+        assert bool(regex.fullmatch(pattern, text)) == any(regex.fullmatch(p, text) for p in parts)
+    assert split_heads(rb"abc(?:d|e)") == [rb"abc(?:d|e)"]
+    assert split_heads(rb"(?:ab)c") == [rb"(?:ab)c"]
+
+
 @needs_hyperscan
 def test_unbounded_rules_are_tried_only_where_they_can_start() -> None:
-    rule = next(r for r in RULES if r.id == "postgres-connection-string")
-    stage = Candidates([rule.regex], [rule.keywords], backend="hyperscan")
-    text = "x" * 1000 + "\n" + rule.examples[0].text + "\n" + "y" * 1000
+    # The built-in rules are all bounded now (rules check lints it); a rule pack may not be.
+    unbounded = r"postgres(?:ql)?://[^\s:@/]+:(?P<secret>[^\s@/]+)@[^\s/]+"
+    stage = Candidates([unbounded], [("postgres",)], backend="hyperscan")
+    text = "x" * 1000 + "\n" + "DB=postgres://app:s3cr3tPassw0rd@db.internal/app" + "\n" + "y" * 1000
     plan = stage.plan(text, {0})
     assert isinstance(plan[0], Starts)
     assert all(last - first < 32 for first, last in plan[0].ranges)
@@ -355,3 +367,20 @@ def test_encoded_runs_match_their_definition_on_the_standard_library() -> None:
     for path in sorted(stdlib.glob("*.py"))[:80]:
         text = path.read_text("utf-8", "replace")
         assert [(r.start, r.end, r.kind, r.text) for r in encoded_runs(text)] == reference_runs(text), path
+
+
+@needs_hyperscan
+def test_a_prefix_match_after_an_earlier_one_is_not_lost() -> None:
+    # Found while bounding rules: Hyperscan 5.4 reported only the first line's prefix match when
+    # the prefix opened with an alternation of two heads, so the second line came out only as a
+    # generic secret. Each head is now an expression of its own (matching.split_heads).
+    rule = next(r for r in RULES if r.id == "cloudflare-api-token-legacy")
+    text = (
+        'cf_api_token: "Ndrm7q5zB1IHMiJsAymQWgiB7D5sdabz5pgsFrew"\n'
+        'const cfToken = process.env.CLOUDFLARE_API_TOKEN || "uMLEIfQbfo57VzuUNln0Sd6CzLrfIcB5fc1bEjrF";\n'
+    )
+    found = {
+        backend: outcome(Detector([rule], backend=backend).scan(Target("a.js", text.encode())))
+        for backend in ("plain", "hyperscan")
+    }
+    assert found["hyperscan"] == found["plain"]

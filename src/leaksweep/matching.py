@@ -52,7 +52,7 @@ PREFIX_BUDGET = 24
 # Hyperscan patterns need a literal of at least this many characters, or they would report
 # candidates all over ordinary text; rules without one are planned by their keywords.
 MIN_ANCHOR = 3
-ANALYSIS_VERSION = "6"
+ANALYSIS_VERSION = "7"
 
 
 class Window(NamedTuple):
@@ -855,12 +855,57 @@ def compile_rules(
     # transliteration, which is where lower() would put them; rules with others are not gated).
     weak = [i for i in wanted if i < len(keywords) and not analyses[i].implies_keyword(keywords[i])]
     gating = sorted({kw for i in weak for kw in keywords[i] if kw.isascii()})
-    exprs = [patterns[i] for i in wanted] + [_escaped(kw) for kw in gating]
-    expr_ids = wanted + [len(analyses) + k for k in range(len(gating))]
-    flags = [flags_of(i) for i in wanted] + [hs.HS_FLAG_CASELESS | hs.HS_FLAG_SINGLEMATCH] * len(gating)
+    exprs: list[bytes] = []
+    expr_ids: list[int] = []
+    flags: list[int] = []
+    for i in wanted:
+        for part in split_heads(patterns[i]):  # one rule, one id, however many expressions
+            exprs.append(part)
+            expr_ids.append(i)
+            flags.append(flags_of(i))
+    exprs += [_escaped(kw) for kw in gating]
+    expr_ids += [len(analyses) + k for k in range(len(gating))]
+    flags += [hs.HS_FLAG_CASELESS | hs.HS_FLAG_SINGLEMATCH] * len(gating)
     db = hs.Database(mode=hs.HS_MODE_BLOCK)
     db.compile(expressions=exprs, ids=expr_ids, elements=len(exprs), flags=flags)
     return CompiledRules(hs.dumpb(db), tuple(modes), tuple(notes), tuple(gating))
+
+
+def split_heads(pattern: bytes) -> list[bytes]:
+    """``(?:A|B)REST`` as ``(?:A)REST`` and ``(?:B)REST``: the same matches, as separate
+    expressions. Hyperscan 5.4 was seen to drop a match of such a prefix that followed an earlier
+    match (tests/test_matching.py has the case); compiled one head at a time, it reports both.
+    Works on the prefixes this module emits: escapes are ``\\xNN`` and classes hold no bracket."""
+    if not pattern.startswith(b"(?:"):
+        return [pattern]
+    depth = 0
+    cuts: list[int] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index : index + 1]
+        if char == b"\\":
+            index += 2
+            continue
+        if char == b"[":
+            index = pattern.index(b"]", index + 1) + 1
+            continue
+        if char == b"(":
+            depth += 1
+        elif char == b")":
+            depth -= 1
+            if depth == 0:
+                break
+        elif char == b"|" and depth == 1:
+            cuts.append(index)
+        index += 1
+    else:
+        return [pattern]  # unbalanced: not one of ours, leave it whole
+    if not cuts:
+        return [pattern]
+    bounds = [3, *(c + 1 for c in cuts)]
+    ends = [*cuts, index]
+    rest = pattern[index + 1 :]
+    return [b"(?:" + pattern[a:b] + b")" + rest for a, b in zip(bounds, ends, strict=True)]
 
 
 def _escaped(text: str) -> bytes:
