@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import importlib
+import sys
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -10,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from leaksweep import decoding
 from leaksweep.decoding import encoded_runs
 from leaksweep.detector import Detector
 from leaksweep.model import Finding, Target
@@ -117,3 +120,24 @@ def test_runs_found_in_the_undecoded_bytes_are_those_of_the_text(raw: bytes) -> 
         return [(r.start, r.end, r.kind, r.text) for r in encoded_runs(text, **kw)]
 
     assert runs(data=raw) == runs()
+
+
+MASKS = st.lists(st.sampled_from([b"a", b" ", b"a" * 19, b"a" * 20, b"a" * 45]), max_size=30).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MASKS)
+def test_both_run_searches_find_the_same_spans(mask: bytes) -> None:
+    """Runs are searched with the regex module once the rules have loaded it, with bytes.find
+    before (a hook need not import it): the two searches must agree."""
+    importlib.import_module("regex")
+    assert list(decoding._regex_spans(mask)) == list(decoding._find_spans(mask))
+
+
+def test_encoded_runs_without_the_regex_module_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = f"a = {base64.b64encode(f'token={GH}'.encode()).decode()}\n" + "b" * 30 + "==\n"
+    importlib.import_module("regex")
+    loaded = [(r.start, r.end, r.text) for r in encoded_runs(text)]
+    monkeypatch.delitem(sys.modules, "regex")
+    assert [(r.start, r.end, r.text) for r in encoded_runs(text)] == loaded
+    assert "regex" not in sys.modules  # the search did not import it

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import binascii
 import re
+import sys
 from binascii import a2b_base64
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -133,26 +134,13 @@ def encoded_runs(
             yield EncodedRun(start, end, "percent", plain)
 
 
-_RUN: Any = None  # _NEEDLE and any more "a"s, compiled on first use (hooks rarely get here)
-
-
 def _base64_runs(data: bytes, seen: dict[bytes, str | None]) -> Iterator[tuple[int, int, str]]:
     """(start, end, decoded text) of each run in ``data`` that decodes to printable text.
 
     This loop sees every long identifier of every file: it works on bytes, and calls little."""
-    global _RUN
-    if _RUN is None:
-        import regex
-
-        # The regex module skips through a literal prefix (Boyer-Moore): on text this full of
-        # "a"s it takes about half the instructions of a bytes.find per run, and hands over the
-        # whole run in one step.
-        _RUN = regex.compile(_NEEDLE + b"a*")
     size = len(data)
-    # One byte per byte: "a" for the alphabet, " " for the rest ("=" too: it ends a run). Not
-    # concurrent: releasing the GIL for each run's search cost a third of the search.
-    for m in _RUN.finditer(data.translate(_MASK), concurrent=False):
-        start, end = m.span()
+    # One byte per byte: "a" for the alphabet, " " for the rest ("=" too: it ends a run).
+    for start, end in _run_spans(data.translate(_MASK)):
         if end < size and data[end] == 0x3D:  # up to two "=" belong to the run
             end += 1
             if end < size and data[end] == 0x3D:
@@ -172,6 +160,45 @@ def _base64_runs(data: bytes, seen: dict[bytes, str | None]) -> Iterator[tuple[i
             if decoded is None:
                 continue
         yield start, end, decoded
+
+
+def _run_spans(mask: bytes) -> Iterator[tuple[int, int]]:
+    """The spans of MIN_BASE64 or more "a"s in a row in ``mask``.
+
+    The regex module finds them in about half the instructions bytes.find takes (it skips through
+    the literal run of "a"s, Boyer-Moore, and returns each span at once), but importing it costs a
+    pre-commit hook about 40 ms: it is used once the rules have loaded it, which every scan with
+    a candidate does (an audit at its first few files)."""
+    if "regex" in sys.modules:
+        return _regex_spans(mask)
+    return _find_spans(mask)
+
+
+def _find_spans(mask: bytes) -> Iterator[tuple[int, int]]:
+    find = mask.find
+    at = find(_NEEDLE)
+    while at != -1:
+        end = find(b" ", at + MIN_BASE64)
+        if end == -1:
+            yield at, len(mask)
+            return
+        yield at, end
+        at = find(_NEEDLE, end)
+
+
+_RUN: Any = None  # _NEEDLE and any more "a"s, compiled on first use
+_MATCH_SPAN: Any = None  # regex.Match.span, mapped over the matches at C speed
+
+
+def _regex_spans(mask: bytes) -> Iterator[tuple[int, int]]:
+    global _RUN, _MATCH_SPAN
+    if _RUN is None:
+        import regex
+
+        _RUN, _MATCH_SPAN = regex.compile(_NEEDLE + b"a*"), regex.Match.span
+    # Not concurrent: releasing the GIL around each run's search cost a third of the search.
+    spans: Iterator[tuple[int, int]] = map(_MATCH_SPAN, _RUN.finditer(mask, concurrent=False))
+    return spans
 
 
 def _percent_spans(text: str) -> Iterator[tuple[int, int]]:
