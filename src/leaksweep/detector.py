@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import repeat
 from typing import Any, Generic, TypeVar
 from urllib.parse import unquote
 
@@ -53,8 +54,13 @@ def _decode(content: bytes) -> tuple[str, bytes]:
     if b"\r" in content:
         # On the bytes, before decoding: "\r" and "\n" are never part of a UTF-8 sequence (nor of
         # an invalid one the decoder replaces), so this is the decoded text's replace("\r\n",
-        # "\n"); split and join are about twice as fast as replace on files with CRLF throughout.
-        content = b"\n".join(content.split(b"\r\n"))
+        # "\n"). When every "\r" starts a "\r\n" (the usual CRLF file) that is dropping every
+        # "\r": split on it (memchr) and join, about four times as fast as replace.
+        pieces = content.split(b"\r")
+        if all(map(bytes.startswith, pieces[1:], repeat(b"\n"))):
+            content = b"".join(pieces)
+        else:
+            content = b"\n".join(content.split(b"\r\n"))
     return content.decode("utf-8", "replace"), content
 
 
