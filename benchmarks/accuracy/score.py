@@ -125,10 +125,18 @@ def run_leaksweep(cmd: list[str], repo: Path, mode: str) -> tuple[list[dict[str,
     started = time.perf_counter()
     proc = subprocess.run([*cmd, *args], cwd=repo, capture_output=True, check=False)
     took = time.perf_counter() - started
-    if proc.returncode not in (0, 1):
+    text = proc.stdout.decode("utf-8", "replace")
+    # Exit 1 is also what Python gives a crash before leaksweep's own handling (an ImportError):
+    # only a JSON report (the list of findings) counts as a run, never an empty output.
+    try:
+        report = json.loads(text)
+    except ValueError:
+        report = None
+    is_report = isinstance(report, list) or (isinstance(report, dict) and "findings" in report)
+    if proc.returncode not in (0, 1) or not is_report:
         sys.stderr.write(proc.stderr.decode(errors="replace"))
-        raise SystemExit(f"{shlex.join([*cmd, *args])} exited {proc.returncode}")
-    return parse_findings(proc.stdout.decode("utf-8", "replace")), took
+        raise SystemExit(f"{shlex.join([*cmd, *args])} exited {proc.returncode} without a JSON report")
+    return parse_findings(text), took
 
 
 def parse_findings(text: str) -> list[dict[str, Any]]:
