@@ -11,6 +11,7 @@ paths. ``LEAKSWEEP_CACHE_DIR`` moves the cache; ``--no-cache`` turns it off for 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import marshal
 import os
@@ -72,6 +73,7 @@ def _library_versions() -> list[str]:
     return [FORMAT, __version__, sys.version, _installed("regex")]
 
 
+@functools.cache  # asked for each cache key of a run; the answer cannot change within it
 def _installed(module: str) -> str:
     """Which copy of ``module`` is installed, without importing it (importing regex costs the
     hook more than the rest of its start-up): its file's path, size and modification time change

@@ -9,6 +9,7 @@ the result to a bounded depth.
 from __future__ import annotations
 
 import binascii
+import functools
 import re
 import sys
 from binascii import a2b_base64
@@ -186,18 +187,19 @@ def _find_spans(mask: bytes) -> Iterator[tuple[int, int]]:
         at = find(_NEEDLE, end)
 
 
-_RUN: Any = None  # _NEEDLE and any more "a"s, compiled on first use
-_MATCH_SPAN: Any = None  # regex.Match.span, mapped over the matches at C speed
+@functools.cache
+def _run_search() -> tuple[Any, Any]:
+    """_NEEDLE and any more "a"s, compiled once; and regex.Match.span, mapped over the matches
+    at C speed."""
+    import regex
+
+    return regex.compile(_NEEDLE + b"a*"), regex.Match.span
 
 
 def _regex_spans(mask: bytes) -> Iterator[tuple[int, int]]:
-    global _RUN, _MATCH_SPAN
-    if _RUN is None:
-        import regex
-
-        _RUN, _MATCH_SPAN = regex.compile(_NEEDLE + b"a*"), regex.Match.span
+    run, span = _run_search()
     # Not concurrent: releasing the GIL around each run's search cost a third of the search.
-    spans: Iterator[tuple[int, int]] = map(_MATCH_SPAN, _RUN.finditer(mask, concurrent=False))
+    spans: Iterator[tuple[int, int]] = map(span, run.finditer(mask, concurrent=False))
     return spans
 
 

@@ -34,13 +34,19 @@ def _in_finalizer(frame: FrameType | None) -> bool:
     return False
 
 
+def _interrupt(signum: int) -> BaseException:
+    """What a signal unwinds with: Ctrl-C as Python's own KeyboardInterrupt, the others as
+    Terminated (exit 128 + the signal number)."""
+    return KeyboardInterrupt() if signum == signal.SIGINT else Terminated(signum)
+
+
 def _defer(signum: int) -> None:
     # Ask for the same signal again in 50 ms, when the finalizer is (almost surely) done; where
     # there is no interval timer (Windows) the interrupt is raised at once, as Python would.
     setitimer = getattr(signal, "setitimer", None)
     alarm = getattr(signal, "SIGALRM", None)
     if setitimer is None or alarm is None:
-        raise KeyboardInterrupt if signum == signal.SIGINT else Terminated(signum)
+        raise _interrupt(signum)
     signal.signal(alarm, lambda _s, frame: _unwind(signum, frame))
     setitimer(signal.ITIMER_REAL, 0.05)
 
@@ -51,9 +57,7 @@ def _unwind(signum: int, frame: FrameType | None) -> None:
     if _in_finalizer(frame):
         _defer(signum)
         return
-    if signum == signal.SIGINT:
-        raise KeyboardInterrupt
-    raise Terminated(signum)
+    raise _interrupt(signum)
 
 
 def _install_signal_handlers() -> None:

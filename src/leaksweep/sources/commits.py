@@ -15,7 +15,7 @@ from pathlib import Path
 from leaksweep import git
 from leaksweep.errors import LeaksweepError
 from leaksweep.globs import match_path
-from leaksweep.model import CommitInfo, Skipped, Target
+from leaksweep.model import CommitInfo, Skipped
 from leaksweep.sources import SourceItem
 from leaksweep.sources.gitblob import GITLINK_REASON, BlobReader
 
@@ -108,17 +108,7 @@ def commit_work(
 
 
 def read_change(work: ChangeWork, reader: BlobReader) -> SourceItem:
-    content = reader.version(work.path, work.blob)
-    if isinstance(content, Skipped):
-        return content
-    return Target(
-        path=work.path,
-        content=content,
-        blob=work.blob,
-        before=reader.earlier(work.earlier),
-        origin="commit",
-        commit=work.commit,
-    )
+    return reader.target(work.path, work.blob, work.earlier, "commit", work.commit)
 
 
 def iter_commits(

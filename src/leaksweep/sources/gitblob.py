@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from leaksweep import git
-from leaksweep.model import Skipped
+from leaksweep.model import CommitInfo, Skipped, Target
 
 GITLINK_REASON = "submodule (gitlink): its content lives in another repository; scan that one separately"
 # A version we compare against is kept this long: consecutive commits mostly read the version
@@ -53,6 +53,15 @@ class BlobReader:
         if content is None:
             return Skipped(path, git.unreadable_reason(oid), oid, damaged=True)
         return content
+
+    def target(
+        self, path: str, oid: str, earlier: Iterable[str], origin: str, commit: CommitInfo | None = None
+    ) -> Target | Skipped:
+        """The version ``oid`` of ``path`` as a target, with the earlier versions it replaces."""
+        content = self.version(path, oid)
+        if isinstance(content, Skipped):
+            return content
+        return Target(path, content, oid, before=self.earlier(earlier), origin=origin, commit=commit)
 
     def earlier(self, oids: Iterable[str]) -> tuple[bytes, ...]:
         """The earlier versions a new one is compared with. One that is missing or too large

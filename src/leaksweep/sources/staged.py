@@ -15,7 +15,7 @@ from pathlib import Path
 from leaksweep import git
 from leaksweep.errors import LeaksweepError
 from leaksweep.globs import match_path
-from leaksweep.model import Skipped, Target
+from leaksweep.model import Skipped
 from leaksweep.sources import SourceItem
 from leaksweep.sources.gitblob import GITLINK_REASON, BlobReader
 
@@ -87,14 +87,4 @@ def iter_staged(
             if staged.mode == "160000":
                 yield Skipped(staged.path, GITLINK_REASON, staged.blob)
                 continue
-            content = reader.version(staged.path, staged.blob)
-            if isinstance(content, Skipped):
-                yield content
-                continue
-            yield Target(
-                path=staged.path,
-                content=content,
-                blob=staged.blob,
-                before=reader.earlier(staged.before),
-                origin="staged",
-            )
+            yield reader.target(staged.path, staged.blob, staged.before, "staged")
