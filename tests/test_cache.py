@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +14,18 @@ from leaksweep.cache import AuditMemory, RuleCache, Store
 from leaksweep.detector import Detector
 from leaksweep.matching import hyperscan_import
 from leaksweep.model import Target
+from leaksweep.records import fields
 from leaksweep.rules import Rule, load_rules
 
 from .conftest import Repo, run_cli
 
 
 def same_rule(a: Rule, b: Rule) -> bool:
-    for f in fields(Rule):
-        if f.name == "compiled":
+    for name in fields(Rule):
+        if name == "compiled":
             continue
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if f.name == "allow":
+        x, y = getattr(a, name), getattr(b, name)
+        if name == "allow":
             x = (x.stopwords, [(e.pattern.pattern, e.target) for e in x.regexes], x.paths)
             y = (y.stopwords, [(e.pattern.pattern, e.target) for e in y.regexes], y.paths)
         if x != y:

@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import marshal
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leaksweep import __version__
+
+try:
+    # ``hashlib`` loads OpenSSL whatever hash is asked of it, a tenth of the pre-commit hook's
+    # start-up; BLAKE2 is built into the interpreter, and this is hashlib's own implementation.
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - an interpreter built without it
+    from hashlib import blake2b
 from leaksweep.matching import (
     ANALYSIS_VERSION,
     Analysis,
@@ -30,6 +35,7 @@ from leaksweep.matching import (
     analyse_all,
     compile_rules,
 )
+from leaksweep.records import fields, is_record, replace
 from leaksweep.rules import AllowRegex, Example, Rule, RuleAllow, builtin_pack_paths
 
 if TYPE_CHECKING:
@@ -61,7 +67,7 @@ def default_directory() -> Path | None:
 
 def digest(parts: Iterable[str | bytes]) -> str:
     """A hash of ``parts`` (length-prefixed, so no two lists of parts collide by concatenation)."""
-    h = hashlib.sha256()
+    h = blake2b(digest_size=20)
     for part in parts:
         data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
@@ -117,17 +123,17 @@ _TYPES: dict[str, type] = {
 
 
 def _plain(value: Any) -> Any:
-    """Plain values for ``marshal``: a dataclass becomes ("$", name, field values in order)."""
-    if is_dataclass(value) and not isinstance(value, type):
+    """Plain values for ``marshal``: a record becomes ("$", name, field values in order)."""
+    if is_record(value) and not isinstance(value, type):
         name = type(value).__name__
         if name not in _TYPES:
             raise TypeError(f"cannot cache a {name}")
         values = []
-        for f in fields(value):
-            item = getattr(value, f.name)
-            if name == "Rule" and f.name == "compiled":
+        for field_name in fields(value):
+            item = getattr(value, field_name)
+            if name == "Rule" and field_name == "compiled":
                 item = None  # compiled when a candidate needs it
-            elif name == "AllowRegex" and f.name == "pattern":
+            elif name == "AllowRegex" and field_name == "pattern":
                 item = item.pattern  # its source
             values.append(_plain(item))
         return ("$", name, tuple(values))
@@ -155,10 +161,10 @@ def _restore(value: Any) -> Any:
 # A scan's rules (without examples) in a flat form of their own: the generic encoding above
 # costs one Python call per value, and the pre-commit hook reads 400-odd rules on every commit.
 _RULE_FIELDS = tuple(
-    f.name for f in fields(Rule) if f.name not in ("allow", "examples", "negative_examples", "compiled")
+    name for name in fields(Rule) if name not in ("allow", "examples", "negative_examples", "compiled")
 )
 # Rule's fields run: ..., paths, allow, examples, negative_examples, validate, ...
-_ALLOW_AT = [f.name for f in fields(Rule)].index("allow")
+_ALLOW_AT = fields(Rule).index("allow")
 
 
 def _plain_rule(rule: Rule) -> tuple[Any, ...]:
@@ -283,9 +289,11 @@ class RuleCache:
             return None
         return rules
 
-    def candidates(self, rules: Sequence[Rule], backend: str = "auto") -> Candidates:
+    def candidates(self, rules: Sequence[Rule], backend: str = "auto", repeated: bool = False) -> Candidates:
         """The candidate stage for ``rules``: analyses and the Hyperscan database from the cache
-        when present; the database is compiled (and stored) when a scan first needs it."""
+        when present; the database is compiled (and stored) when a scan first needs it, or at
+        once for a ``repeated`` scan (the pre-commit hook) when it can be stored: one slow
+        commit, and every later one finds its candidates without the ``regex`` module."""
         key = digest(
             [*_library_versions(), ANALYSIS_VERSION]
             + [f"{r.id}\0{r.regex}\0{chr(1).join(r.keywords)}" for r in rules]
@@ -331,6 +339,7 @@ class RuleCache:
             analyses=analyses,
             compiled=compiled,
             compile=compile_and_store,
+            eager=repeated and bool(db_key) and self.store.directory is not None,
         )
         stage.origin = list(self.hits)
         return stage
@@ -375,7 +384,7 @@ class AuditMemory:
 
     @staticmethod
     def _id(blob: str, path: str) -> bytes:
-        return hashlib.blake2b(f"{blob}\0{path}".encode("utf-8", "surrogateescape"), digest_size=16).digest()
+        return blake2b(f"{blob}\0{path}".encode("utf-8", "surrogateescape"), digest_size=16).digest()
 
     def status(self, blob: str, path: str) -> bytes | None:
         """CLEAN or BINARY if an earlier audit scanned this blob at this path, else None."""

@@ -8,12 +8,12 @@ config that silently drops every default rule is one of the classic ways scanner
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from leaksweep.errors import LeaksweepError
 from leaksweep.lazyre import lazy
+from leaksweep.records import Record, field
 from leaksweep.yamlsrc import MAX_BYTES, LMap, decode_utf8, load_yaml, read_bounded, short_repr
 
 CONFIG_NAME = ".leaksweep.yaml"
@@ -36,8 +36,7 @@ KEYS = {
 }
 
 
-@dataclass(frozen=True)
-class ProjectConfig:
+class ProjectConfig(Record):
     path: Path | None = None  # where it was read from (None: defaults)
     root: Path = field(default_factory=Path.cwd)  # relative paths resolve against this
     rules: tuple[Path, ...] = ()

@@ -14,9 +14,10 @@ import re
 import sys
 from binascii import a2b_base64
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
+
+from leaksweep.records import Record
 
 MIN_BASE64 = 20
 MAX_RUN = 64 * 1024
@@ -38,8 +39,7 @@ _SPAN = 256  # the alphabet run _PERCENT allows before an escape and after the l
 _GAP = _SPAN + 3  # the furthest apart two consecutive escapes of one match can start
 
 
-@dataclass(frozen=True, slots=True)
-class EncodedRun:
+class EncodedRun(Record):
     start: int
     end: int
     kind: str  # "base64" | "percent"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import Any, Generic, TypeVar
 from urllib.parse import unquote
@@ -20,6 +19,7 @@ from leaksweep.globs import glob_to_regex, match_path
 from leaksweep.heuristics import HEURISTICS, base64_text
 from leaksweep.matching import BACKENDS, Candidates, Starts
 from leaksweep.model import CONFIDENCES, Dropped, Finding, Skipped, Target, redact
+from leaksweep.records import Record, field, replace
 from leaksweep.rules import Pattern, Rule
 from leaksweep.textpos import LineIndex
 from leaksweep.validators import VALIDATORS
@@ -64,8 +64,7 @@ def _decode(content: bytes) -> tuple[str, bytes]:
     return content.decode("utf-8", "replace"), content
 
 
-@dataclass
-class Detection:
+class Detection(Record, frozen=False):
     findings: list[Finding] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -73,8 +72,7 @@ class Detection:
     rule_seconds: dict[str, float] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
+class _Candidate(Record):
     rule: Rule
     secret: str
     start: int  # secret span in the decoded text

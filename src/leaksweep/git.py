@@ -12,16 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import subprocess
-import tempfile
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from leaksweep.errors import GitError
+from leaksweep.records import Record
 
 # Variables git sets for hooks (or a user sets deliberately) that say *which* repository and
 # index to read. Everything else GIT_* is dropped: GIT_EXTERNAL_DIFF, GIT_SSH_COMMAND, GIT_CONFIG_*...
@@ -104,7 +101,7 @@ def git_executable() -> str:
     exe = _checked.get(search)
     if exe is not None:
         return exe
-    exe = shutil.which("git")
+    exe = _which("git", search)
     if exe is None:
         raise GitError(f"git was not found on PATH; leaksweep needs git {_dotted(MIN_GIT)} or newer")
     try:
@@ -123,6 +120,27 @@ def git_executable() -> str:
         )
     _checked[search] = exe
     return exe
+
+
+def _which(name: str, search: str) -> str | None:
+    """``shutil.which`` for POSIX, without importing ``shutil`` (with ``bz2`` and ``lzma``) on
+    every commit the hook sees."""
+    for folder in search.split(os.pathsep):
+        candidate = os.path.join(folder or os.curdir, name)
+        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+            return candidate
+    return None
+
+
+def _stderr_file() -> IO[bytes]:
+    """An anonymous file for a git process's stderr: in memory where Linux offers it
+    (``memfd_create``), else a temporary file; either way gone when closed."""
+    try:
+        return open(os.memfd_create("leaksweep-git-stderr", os.MFD_CLOEXEC), "w+b")
+    except (AttributeError, OSError):
+        import tempfile
+
+        return tempfile.TemporaryFile()
 
 
 def _dotted(version: tuple[int, int]) -> str:
@@ -199,8 +217,7 @@ def is_zero(oid: str) -> bool:
 # ---------------------------------------------------------------- the repository
 
 
-@dataclass(frozen=True, slots=True)
-class RepoInfo:
+class RepoInfo(Record):
     git_dir: Path
     bare: bool
     in_work_tree: bool  # False in a bare repository and inside .git
@@ -304,7 +321,7 @@ class _Process:
         caches: Sequence[str] = (),
     ) -> None:
         self.args = list(args)
-        self.errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by finish())
+        self.errors = _stderr_file()  # closed by finish()
         try:
             self.proc = subprocess.Popen(
                 git_command(args, config=(*SAFE_CONFIG, *caches)),
@@ -355,6 +372,8 @@ def stream(
     writer = None
     if input is not None:
         assert proc.proc.stdin is not None
+        import threading
+
         writer = threading.Thread(target=_feed, args=(proc.proc.stdin, input), daemon=True)
         writer.start()
     finished = False
@@ -503,6 +522,8 @@ def read_blobs(
         proc = _Process(["cat-file", "--batch", "--buffer"], cwd, subprocess.PIPE)
         assert proc.proc.stdin is not None
         request = "".join(f"{oid}\n" for oid in remaining).encode("ascii")
+        import threading
+
         writer = threading.Thread(target=_feed, args=(proc.proc.stdin, request), daemon=True)
         writer.start()
         done = 0  # answers fully read
@@ -540,8 +561,7 @@ def read_blobs(
         remaining = remaining[done + 1 :]
 
 
-@dataclass(frozen=True, slots=True)
-class ListedObject:
+class ListedObject(Record):
     oid: str
     kind: str  # blob, tree, commit, tag; "missing" when the object store lacks it
     size: int
@@ -612,8 +632,7 @@ def _object_paths(rev_args: Sequence[str], oids: set[str], cwd: str | Path | Non
 # ---------------------------------------------------------------- commits and changes
 
 
-@dataclass(frozen=True, slots=True)
-class Commit:
+class Commit(Record):
     sha: str
     parents: tuple[str, ...]
     author: str
@@ -654,8 +673,7 @@ def reflog(ref: str, cwd: str | Path | None = None) -> list[str]:
     return _text(proc.stdout).split() if proc.returncode == 0 else []
 
 
-@dataclass(frozen=True, slots=True)
-class Side:
+class Side(Record):
     """One parent's version of a changed path (a zero ``blob`` when that parent lacks it)."""
 
     path: str
@@ -663,8 +681,7 @@ class Side:
     blob: str
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(Record):
     """A path whose content a commit (or the index) sets, with every parent's version of it.
 
     ``parents[i].path`` differs from ``path`` when git paired a rename or copy."""
@@ -800,8 +817,7 @@ def commit_changes(shas: Sequence[str], cwd: str | Path | None = None) -> Iterat
         yield current, changes
 
 
-@dataclass(frozen=True, slots=True)
-class TreeEntry:
+class TreeEntry(Record):
     path: str
     mode: str
     kind: str  # blob, tree, commit (a gitlink)

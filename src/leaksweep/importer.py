@@ -24,7 +24,6 @@ import tempfile
 import textwrap
 import tomllib
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ import regex
 import yaml
 
 from leaksweep.errors import LeaksweepError
+from leaksweep.records import Record, field
 from leaksweep.regexguard import too_large
 from leaksweep.rules import ID_RE, Rule, builtin_pack_paths, load_pack
 from leaksweep.yamlsrc import LList, LMap, load_yaml
@@ -69,8 +69,7 @@ TOP_FIELDS = {"title", "description", "extend", "rules", "allowlist", "allowlist
 REGEX_TARGETS = ("secret", "match", "line")
 
 
-@dataclass
-class ImportResult:
+class ImportResult(Record, frozen=False):
     source: str
     title: str | None = None
     rules: list[dict[str, Any]] = field(default_factory=list)
@@ -93,31 +92,26 @@ class _Skip(Exception):
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Lit:
+class _Lit(Record):
     char: str
 
 
-@dataclass(frozen=True)
-class _Class:
+class _Class(Record):
     chars: frozenset[str] | None  # None: too many (or unknown) characters to enumerate
     slash: bool  # whether it can match "/" (matters for globs)
     dot: bool = False  # '.'
     not_slash: bool = False  # '[^/]': exactly what a glob's '*' repeats
 
 
-@dataclass(frozen=True)
-class _Empty:
+class _Empty(Record):
     kind: str  # "^", "$", "\\A", "\\z", "\\b", "\\B", "flags", "look"
 
 
-@dataclass(frozen=True)
-class _Group:
+class _Group(Record):
     alts: tuple[tuple[_Node, ...], ...]
 
 
-@dataclass(frozen=True)
-class _Repeat:
+class _Repeat(Record):
     node: _Node
     low: int
     high: int | None
@@ -391,8 +385,7 @@ class _Parser:
         return _Class(None if large else frozenset(chars), slash=slash)
 
 
-@dataclass(frozen=True)
-class ParsedRegex:
+class ParsedRegex(Record):
     python: str  # the same pattern in Python ``regex`` syntax
     alts: tuple[tuple[_Node, ...], ...]
     ignore_case: bool
@@ -479,8 +472,7 @@ def _flatten(items: Iterable[_Node]) -> list[_Node]:
     return out
 
 
-@dataclass
-class _Segment:
+class _Segment(Record, frozen=False):
     strings: frozenset[str]  # one of these occurs, contiguously...
     required: bool  # ...in every match (True) or in some matches (False)
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Container, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from leaksweep.lazyre import lazy
+from leaksweep.records import Record
 
 MAX_WIDTH = 1 << 16  # a match wider than this counts as unbounded
 NONASCII = 0x80  # the byte a Latin-1 character becomes
@@ -77,8 +77,7 @@ Plan = dict[int, "list[Window] | Starts | None"]
 MAX_STARTS = 16
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
+class Analysis(Record):
     """What the candidate stage knows about one rule's pattern."""
 
     width: int | None  # maximum match width in characters; None when unbounded
@@ -783,8 +782,7 @@ class KeywordMatcher(Matcher):
 EXACT, PREFILTER, NONE = "exact", "prefilter", "none"
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledRules:
+class CompiledRules(Record):
     """A serialised Hyperscan database for a list of analysed rules, with each rule's mode."""
 
     database: bytes
@@ -1026,6 +1024,7 @@ class Candidates:
         analyses: Sequence[Analysis] | None = None,
         compiled: CompiledRules | None = None,
         compile: Callable[[Sequence[Analysis]], CompiledRules] | None = None,
+        eager: bool = False,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown matching backend {backend!r} (known: {', '.join(BACKENDS)})")
@@ -1038,6 +1037,7 @@ class Candidates:
         self._tables: Tables | None = None
         self._compiled = compiled
         self._compile = compile
+        self._eager = eager  # "auto": compile the database even for a small scan
         self._matcher: Matcher | None = None
         self._scanned = 0
         # "auto" may still move from keywords to Hyperscan.
@@ -1096,7 +1096,7 @@ class Candidates:
             self._matcher = self._hyperscan()
             return self._matcher
         # auto: Hyperscan when its database is at hand or the scan proves large.
-        if self._compiled is None and self._scanned < AUTO_COMPILE_BYTES:
+        if self._compiled is None and self._scanned < AUTO_COMPILE_BYTES and not self._eager:
             return self._keywords()
         self._settled = True
         module, why = hyperscan_import()

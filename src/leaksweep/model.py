@@ -1,14 +1,14 @@
 """The values that flow through leaksweep: targets in, findings out.
 
-Everything here is a frozen dataclass so that sources, the detector, filters and reporters
+Everything here is a frozen record (``records.py``) so that sources, the detector, filters and reporters
 can share them without anyone mutating what another stage produced.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
 from typing import Literal
+
+from leaksweep.records import Record, field
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
 Confidence = Literal["high", "medium", "low"]
@@ -16,8 +16,7 @@ SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
 
 
-@dataclass(frozen=True, slots=True)
-class CommitInfo:
+class CommitInfo(Record):
     """The commit a target came from (git sources only)."""
 
     sha: str
@@ -27,8 +26,7 @@ class CommitInfo:
     message: str = field(default="", repr=False)  # first line only; it can quote a secret
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(Record):
     """One piece of content to scan.
 
     ``before`` holds the earlier version(s) of the same path (HEAD for a staged file, the
@@ -45,8 +43,7 @@ class Target:
     commit: CommitInfo | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
+class Skipped(Record):
     """Content a source or the detector decided not to scan, with the reason."""
 
     path: str
@@ -63,12 +60,13 @@ def fingerprint(rule_id: str, secret: str) -> str:
     Deliberately free of path, line and commit so that allowlist and baseline entries survive
     rebases, squashes and moved code, and are the same in every scan mode.
     """
+    import hashlib  # here: loading OpenSSL costs a clean pre-commit hook run more than this
+
     digest = hashlib.sha256(f"{rule_id}\x00{secret}".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Record):
     rule_id: str
     rule_name: str
     severity: Severity
@@ -104,8 +102,7 @@ class Finding:
         return fingerprint(self.rule_id, self.secret)
 
 
-@dataclass(frozen=True, slots=True)
-class Dropped:
+class Dropped(Record):
     """A candidate the detector or a filter removed, kept so ``--show-suppressed`` can explain."""
 
     finding: Finding

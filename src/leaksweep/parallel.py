@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import signal
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from leaksweep import git
 from leaksweep.detector import Detection, Detector
 from leaksweep.model import Skipped, Target
+from leaksweep.records import Record, replace
 from leaksweep.sources.gitblob import BlobReader
 
 if TYPE_CHECKING:
@@ -44,8 +43,7 @@ MIN_PARALLEL_BYTES = 2 * 1024 * 1024
 Work: TypeAlias = "Skipped | Target | BlobWork | ChangeWork"
 
 
-@dataclass(frozen=True, slots=True)
-class Scanned:
+class Scanned(Record):
     """A target the detector ran on, reduced to what the session needs (never its content)."""
 
     path: str
@@ -132,8 +130,7 @@ def scan_one(detector: Detector, reader: _Reader, item: Work) -> Skipped | Scann
 # ---------------------------------------------------------------- workers
 
 
-@dataclass(frozen=True)
-class _DetectorSpec:
+class _DetectorSpec(Record):
     """What a spawned worker needs to rebuild the detector (a forked one inherits it)."""
 
     rules: list[Any]
@@ -288,6 +285,8 @@ class ParallelScan:
 
     @staticmethod
     def _result(results: Any, workers: list[Any]) -> tuple[int, Any, BaseException | None]:
+        import queue  # multiprocessing's queues import it too: only runs with workers pay
+
         while True:
             try:
                 got: tuple[int, Any, BaseException | None] = results.get(timeout=0.5)

@@ -12,11 +12,11 @@ the other paths the secret appears at and whether HEAD still holds it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from leaksweep import git
 from leaksweep.model import CommitInfo, Finding
+from leaksweep.records import replace
 
 Key = tuple[str, str]  # rule id, secret
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from leaksweep.detector import Detector
 from leaksweep.model import Target
+from leaksweep.records import Record
 from leaksweep.rules import Rule
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(Record):
     rule: Rule
     message: str
     line: int | None = None
@@ -130,8 +129,7 @@ def lint_rules(rules: Sequence[Rule]) -> list[Problem]:
     return problems
 
 
-@dataclass(frozen=True)
-class RuleTime:
+class RuleTime(Record):
     rule: Rule
     seconds: float  # the rule's regex work with candidate windows (what a scan pays)
     plain_seconds: float  # the same rule run over every file that holds a keyword

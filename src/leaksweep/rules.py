@@ -8,7 +8,6 @@ would otherwise silently disable the rule's prefilter or allow list.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from leaksweep.errors import RuleError
 from leaksweep.heuristics import HEURISTICS
 from leaksweep.lazyre import lazy
 from leaksweep.model import CONFIDENCES, SEVERITIES, Confidence, Severity
+from leaksweep.records import Record, field
 from leaksweep.regexguard import too_large
 from leaksweep.validators import VALIDATORS
 from leaksweep.yamlsrc import LList, LMap, load_yaml
@@ -48,28 +48,24 @@ REQUIRED_KEYS = ("id", "name", "regex", "keywords", "severity", "remediation")
 ALLOW_KEYS = {"stopwords", "regexes", "paths"}
 
 
-@dataclass(frozen=True, slots=True)
-class AllowRegex:
+class AllowRegex(Record):
     pattern: Pattern
     target: str  # secret | match | line
 
 
-@dataclass(frozen=True, slots=True)
-class RuleAllow:
+class RuleAllow(Record):
     stopwords: tuple[str, ...] = ()
     regexes: tuple[AllowRegex, ...] = ()
     paths: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Example:
+class Example(Record):
     text: str
     secret: str
     line: int  # where the example sits in its pack, for error messages
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Record):
     id: str
     name: str
     regex: str

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from leaksweep.detector import Detector
 from leaksweep.model import Dropped, Finding, Skipped
 from leaksweep.parallel import Scanned, Work, scan_items
+from leaksweep.records import Record, field
 from leaksweep.rules import Rule
 
 
-@dataclass
-class ScanResult:
+class ScanResult(Record, frozen=False):
     rules: Sequence[Rule]
     findings: list[Finding] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
@@ -40,8 +39,7 @@ class ScanResult:
         return None
 
 
-@dataclass(frozen=True)
-class Parallelism:
+class Parallelism(Record):
     """How a scan may use worker processes (see :mod:`leaksweep.parallel`): ``jobs`` processes
     once there is enough to scan (or always, with ``force``); git work items are read in ``cwd``
     with ``max_size`` as the size limit."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from leaksweep.fileio import atomic_text
 from leaksweep.globs import match_path
 from leaksweep.lazyre import lazy
 from leaksweep.model import Finding
+from leaksweep.records import Record, field
 from leaksweep.regexguard import too_large
 from leaksweep.yamlsrc import MAX_BYTES, LList, LMap, decode_utf8, load_yaml, read_bounded
 
@@ -35,8 +35,7 @@ ALLOWLIST_HEADER = (
 )
 
 
-@dataclass(frozen=True)
-class AllowEntry:
+class AllowEntry(Record):
     number: int  # 1-based position in the file, as the user sees it
     line: int
     reason: str
@@ -151,8 +150,7 @@ def _entry(item: Any, where: str, number: int, line: int) -> AllowEntry:
     )
 
 
-@dataclass(frozen=True)
-class BaselineEntry:
+class BaselineEntry(Record):
     fingerprint: str
     rule: str
     path: str
@@ -225,8 +223,7 @@ def baseline_entries(findings: Iterable[Finding]) -> list[BaselineEntry]:
     return [BaselineEntry(f.fingerprint, f.rule_id, f.path) for f in findings]
 
 
-@dataclass
-class Suppressor:
+class Suppressor(Record, frozen=False):
     """Decides, finding by finding, whether the user said to stay quiet about it, and why."""
 
     allowlist: list[AllowEntry] = field(default_factory=list)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import zlib
 from collections.abc import Callable
 
@@ -92,6 +91,8 @@ def base58check(secret: str) -> bool:
     if len(raw) < 5:
         return False
     payload, check = raw[:-4], raw[-4:]
+    import hashlib  # only when a candidate is checked: OpenSSL costs the hook to load
+
     return hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4] == check
 
 

@@ -143,7 +143,7 @@ def run_staged(settings: ScanSettings) -> int:
     files = staged_files()
     if not files:
         return nothing(settings, "staged", "nothing staged: nothing to scan.")
-    detector = make_detector(settings)
+    detector = make_detector(settings, repeated=True)
     items = iter_staged(files, settings.max_file_size, settings.exclude)
     result = scan_with_progress(items, detector, settings, mode="staged")
     code = report(result, settings)

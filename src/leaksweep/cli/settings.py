@@ -11,7 +11,6 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit, urlunsplit
@@ -21,6 +20,7 @@ from leaksweep.config import ProjectConfig, load_config
 from leaksweep.detector import Detector
 from leaksweep.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, LeaksweepError
 from leaksweep.model import Finding
+from leaksweep.records import Record, fields, replace
 from leaksweep.report import REPORTERS, ReportOptions
 from leaksweep.rules import Rule, load_rules, select
 from leaksweep.session import Parallelism, ScanResult, apply_suppression, run_scan
@@ -40,8 +40,7 @@ def echo_err(message: str) -> None:
     sys.stderr.flush()
 
 
-@dataclass(frozen=True)
-class ScanSettings:
+class ScanSettings(Record):
     rule_packs: tuple[Path, ...]
     no_builtin: bool
     disable: tuple[str, ...]
@@ -65,7 +64,7 @@ class ScanSettings:
 
     @classmethod
     def from_kwargs(cls, kwargs: dict[str, Any]) -> ScanSettings:
-        names = cls.__dataclass_fields__
+        names = fields(cls)
         values = {k: v for k, v in kwargs.items() if k in names}
         # Commands built before --report existed (or tests) may not pass it.
         values.setdefault("reports", ())
@@ -76,7 +75,7 @@ def pop_settings(kwargs: dict[str, Any]) -> ScanSettings:
     """The command's options merged with the project config: the command line adds to the
     config's rule packs, disabled rules and excludes, and overrides its scalar settings."""
     settings = ScanSettings.from_kwargs(kwargs)
-    for name in ScanSettings.__dataclass_fields__:
+    for name in fields(ScanSettings):
         kwargs.pop(name, None)
     project = project_config(settings.config)
     return replace(
@@ -136,11 +135,14 @@ def rule_cache(settings: ScanSettings) -> RuleCache:
     return RuleCache(default_directory(), enabled=not settings.no_cache)
 
 
-def make_detector(settings: ScanSettings, cache: RuleCache | None = None) -> Detector:
-    """The detector, its rules and candidate stage from the cache where they are unchanged."""
+def make_detector(settings: ScanSettings, cache: RuleCache | None = None, repeated: bool = False) -> Detector:
+    """The detector, its rules and candidate stage from the cache where they are unchanged.
+    ``repeated``: the scan runs again and again (the pre-commit hook), so whatever can be
+    compiled once and cached is (see :meth:`RuleCache.candidates`)."""
     cache = cache or rule_cache(settings)
     rules = load_selected_rules(settings.rule_packs, settings.no_builtin, settings.disable, cache)
-    return Detector(rules, timing=settings.verbose, candidates=cache.candidates(rules))
+    candidates = cache.candidates(rules, repeated=repeated)
+    return Detector(rules, timing=settings.verbose, candidates=candidates)
 
 
 def parallelism(settings: ScanSettings, mode: str) -> Parallelism:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from leaksweep import __version__
 from leaksweep.lazyre import lazy
 from leaksweep.model import SEVERITIES, Dropped, Finding, redact
+from leaksweep.records import Record, replace
 
 if TYPE_CHECKING:
     from leaksweep.rules import Rule
@@ -24,8 +24,7 @@ _CONTROL = lazy(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NOT_XML = lazy("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-@dataclass(frozen=True)
-class ReportOptions:
+class ReportOptions(Record):
     show_secrets: bool = False
     color: bool = False
     verbose: int = 0  # -1 quiet, 0 normal, 1 verbose

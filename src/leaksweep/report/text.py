@@ -9,10 +9,10 @@ with the secret masked and marked: underlined when colour is on, with ``^^^^`` u
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import TextIO
 
 from leaksweep.model import SEVERITIES, Finding, redact
+from leaksweep.records import Record, field
 from leaksweep.report.common import (
     ReportOptions,
     display_width,
@@ -60,8 +60,7 @@ def summary(result: ScanResult) -> str:
     return f"{head}; {tail}."
 
 
-@dataclass
-class Group:
+class Group(Record, frozen=False):
     """One distinct secret (rule + value) and every finding of it."""
 
     first: Finding

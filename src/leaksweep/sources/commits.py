@@ -9,13 +9,13 @@ against all its parents and a secret that only a merge adds is still found. Each
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from leaksweep import git
 from leaksweep.errors import LeaksweepError
 from leaksweep.globs import match_path
 from leaksweep.model import CommitInfo, Skipped
+from leaksweep.records import Record
 from leaksweep.sources import SourceItem
 from leaksweep.sources.gitblob import GITLINK_REASON, BlobReader
 
@@ -63,8 +63,7 @@ def _info(commit: git.Commit) -> CommitInfo:
     return CommitInfo(commit.sha, commit.author, commit.email, commit.date, commit.subject)
 
 
-@dataclass(frozen=True, slots=True)
-class ChangeWork:
+class ChangeWork(Record):
     """A file version to scan, before it is read: what a worker process needs to read it."""
 
     path: str

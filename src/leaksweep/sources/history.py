@@ -10,13 +10,13 @@ by ``provenance`` for the few blobs that had findings.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from leaksweep import git
 from leaksweep.errors import LeaksweepError
 from leaksweep.globs import match_path
 from leaksweep.model import Skipped, Target
+from leaksweep.records import Record
 from leaksweep.sources import SourceItem
 from leaksweep.sources.gitblob import BlobReader, too_large
 
@@ -98,8 +98,7 @@ class History:
                 yield Target(path=paths[oid], content=content, blob=oid, origin="history")
 
 
-@dataclass(frozen=True, slots=True)
-class BlobWork:
+class BlobWork(Record):
     """A blob to scan, before it is read: what a worker process needs to read it."""
 
     oid: str

@@ -10,19 +10,18 @@ a root commit.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from leaksweep import git
 from leaksweep.errors import LeaksweepError
+from leaksweep.records import Record
 
 # Commits any remote-tracking ref already has were pushed (or fetched) before: not new.
 NOT_ON_REMOTES = ("--not", "--remotes", "--not")
 FRAMEWORK_VARS = ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF", "PRE_COMMIT_LOCAL_BRANCH")
 
 
-@dataclass(frozen=True, slots=True)
-class PushedRef:
+class PushedRef(Record):
     local_ref: str
     local_sha: str
     remote_ref: str

@@ -9,13 +9,13 @@ it imports nothing beyond git plumbing and reads every object through one cat-fi
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from leaksweep import git
 from leaksweep.errors import LeaksweepError
 from leaksweep.globs import match_path
 from leaksweep.model import Skipped
+from leaksweep.records import Record
 from leaksweep.sources import SourceItem
 from leaksweep.sources.gitblob import GITLINK_REASON, BlobReader
 
@@ -24,8 +24,7 @@ from leaksweep.sources.gitblob import GITLINK_REASON, BlobReader
 WANTED = frozenset("ACMRT")
 
 
-@dataclass(frozen=True, slots=True)
-class StagedFile:
+class StagedFile(Record):
     path: str
     mode: str
     blob: str
