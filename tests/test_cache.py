@@ -4,7 +4,9 @@ already scanned. A stale or corrupt entry is rebuilt silently; the results never
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,43 @@ def test_an_edited_pack_is_loaded_again(tmp_path: Path) -> None:
     pack.write_text(text.format(sev="high"))
     second = RuleCache(store).load_rules([pack], False, lambda: load_rules([pack], builtin=False))
     assert (first[0].severity, second[0].severity) == ("low", "high")
+
+
+ACME = (
+    "- id: acme\n  name: Acme\n  regex: 'acme_[a-z]{{8}}'\n  keywords: [acme_]\n  severity: {sev}\n"
+    "  remediation: x\n"
+)
+
+
+def test_a_pack_rewritten_at_once_with_the_same_size_is_loaded_again(tmp_path: Path) -> None:
+    """Two writes within one timestamp tick leave the same size and times: a pack changed in the
+    last seconds is known by its content."""
+    pack, store = tmp_path / "p.yaml", tmp_path / "cache"
+    severities = []
+    for sev in ("high", "info", "high"):  # same length each time
+        pack.write_text(ACME.format(sev=sev))
+        rules = RuleCache(store).load_rules([pack], False, lambda: load_rules([pack], builtin=False))
+        severities.append(rules[0].severity)
+    assert severities == ["high", "info", "high"]
+
+
+def test_a_settled_pack_is_known_by_its_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import leaksweep.cache
+
+    monkeypatch.setattr(leaksweep.cache, "SETTLED_SECONDS", -1.0)  # every file counts as settled
+    pack, store = tmp_path / "p.yaml", tmp_path / "cache"
+    pack.write_text(ACME.format(sev="high"))
+    RuleCache(store).load_rules([pack], False, lambda: load_rules([pack], builtin=False))
+    again = RuleCache(store).load_rules([pack], False, lambda: pytest.fail("the cache was not used"))
+    assert again[0].severity == "high"
+    # Same size, and the modification time put back: the change time still moves on.
+    before = pack.stat()
+    time.sleep(0.02)
+    pack.write_text(ACME.format(sev="info"))
+    os.utime(pack, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert pack.stat().st_size == before.st_size and pack.stat().st_mtime_ns == before.st_mtime_ns
+    changed = RuleCache(store).load_rules([pack], False, lambda: load_rules([pack], builtin=False))
+    assert changed[0].severity == "info"
 
 
 def test_a_corrupt_cache_is_rebuilt_silently(tmp_path: Path) -> None:

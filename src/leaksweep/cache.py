@@ -15,6 +15,7 @@ import functools
 import marshal
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,13 +36,13 @@ from leaksweep.matching import (
     analyse_all,
     compile_rules,
 )
-from leaksweep.records import fields, is_record, replace
+from leaksweep.records import fields, is_record, replace, values
 from leaksweep.rules import AllowRegex, Example, Rule, RuleAllow, builtin_pack_paths
 
 if TYPE_CHECKING:
     from leaksweep.parallel import Scanned
 
-FORMAT = "2"
+FORMAT = "3"
 CACHE_ENV = "LEAKSWEEP_CACHE_DIR"
 KEEP = 6  # entries of one kind kept (older ones are removed when a new one is written)
 
@@ -97,6 +98,27 @@ def _installed(module: str) -> str:
     except OSError:
         return spec.origin
     return f"{spec.origin}:{info.st_size}:{info.st_mtime_ns}"
+
+
+# A file last changed this long ago is known by its metadata; a newer one by its content. More
+# than the coarsest timestamps in use (FAT's two seconds); short, because a pack known by its
+# content until then is parsed again once it is known by its metadata.
+SETTLED_SECONDS = 3.0
+
+
+def _identity(path: Path) -> str | bytes:
+    """What identifies a rule pack's content in a cache key, without reading it when possible
+    (the hook would read half a megabyte of built-in packs on every commit).
+
+    Any write to a file sets its change time (``st_ctime``) to the current time, and nothing can
+    set it back, so a file whose change time is unchanged and in the past has unchanged content.
+    Timestamps are coarse, though (a few milliseconds on Linux), so two writes in quick succession
+    can leave the same times: a file changed in the last few seconds is read and hashed instead,
+    the way git treats a "racily clean" file."""
+    info = os.stat(path)
+    if time.time() - info.st_ctime > SETTLED_SECONDS:
+        return f"stat:{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+    return path.read_bytes()
 
 
 # ---------------------------------------------------------------- plain-value encoding
@@ -200,7 +222,20 @@ class Store:
         except (OSError, EOFError, ValueError, TypeError):
             return None
 
-    def write(self, kind: str, key: str, value: Any) -> None:
+    def read_with_payload(self, kind: str, key: str) -> tuple[Any, bytes] | None:
+        """An entry written with a payload: its value, and the payload read straight into one
+        bytes object (a 2 MB Hyperscan database copied once, not three times via marshal)."""
+        if self.directory is None:
+            return None
+        try:
+            with open(self.directory / kind / f"{key}.bin", "rb") as handle:
+                size = int.from_bytes(handle.read(8), "little")
+                value = marshal.loads(handle.read(size))
+                return value, handle.read()
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+
+    def write(self, kind: str, key: str, value: Any, payload: bytes | None = None) -> None:
         if self.directory is None:
             return
         import tempfile
@@ -211,7 +246,12 @@ class Store:
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".bin", dir=folder)
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    marshal.dump(value, handle)
+                    if payload is None:
+                        marshal.dump(value, handle)
+                    else:
+                        head = marshal.dumps(value)
+                        handle.write(len(head).to_bytes(8, "little") + head)
+                        handle.write(payload)
                 os.replace(tmp, folder / f"{key}.bin")
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -253,7 +293,7 @@ class RuleCache:
             paths = (builtin_pack_paths() if builtin else []) + list(packs)
             parts: list[str | bytes] = [*_library_versions(), "builtin" if builtin else ""]
             for path in paths:
-                parts += [str(path), path.read_bytes()]
+                parts += [str(path), _identity(path)]
         except Exception:  # an unreadable pack: the loader reports it
             return loader()
         key = digest(parts)
@@ -300,15 +340,14 @@ class RuleCache:
         )
         analyses: list[Analysis] | None = None
         found = self.store.read("analyses", key)
-        if found is not None:
-            with contextlib.suppress(KeyError, TypeError, ValueError, IndexError):
-                restored = list(_restore(found))
-                if len(restored) == len(rules) and all(isinstance(a, Analysis) for a in restored):
-                    analyses = restored
-                    self.hits.append("analyses")
+        if type(found) is tuple and len(found) == len(rules):
+            with contextlib.suppress(TypeError, ValueError):
+                # One flat tuple of field values per analysis: the hook reads 400-odd of them.
+                analyses = [Analysis(*values) for values in found]
+                self.hits.append("analyses")
         if analyses is None:
             analyses = analyse_all([r.regex for r in rules])
-            self.store.write("analyses", key, _plain(analyses))
+            self.store.write("analyses", key, tuple(values(a) for a in analyses))
         compiled: CompiledRules | None = None
         db_key = ""
         if backend in ("auto", "hyperscan"):
@@ -317,19 +356,19 @@ class RuleCache:
             module, _ = hyperscan_import()
             if module is not None:
                 db_key = digest([key, str(getattr(module, "__version__", "?"))])
-                found = self.store.read("hyperscan", db_key)
+                found = self.store.read_with_payload("hyperscan", db_key)
                 if found is not None:
                     with contextlib.suppress(KeyError, TypeError, ValueError, IndexError):
-                        restored_db = _restore(found)
+                        restored_db = _restore(found[0])
                         if isinstance(restored_db, CompiledRules) and len(restored_db.modes) == len(rules):
-                            compiled = restored_db
+                            compiled = replace(restored_db, database=found[1])
                             self.hits.append("hyperscan database")
         ids = [r.id for r in rules]
 
         def compile_and_store(all_analyses: Sequence[Analysis]) -> CompiledRules:
             built = compile_rules(all_analyses, ids, [r.keywords for r in rules])
             if db_key:
-                self.store.write("hyperscan", db_key, _plain(built))
+                self.store.write("hyperscan", db_key, _plain(replace(built, database=b"")), built.database)
             return built
 
         stage = Candidates(

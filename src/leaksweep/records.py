@@ -258,6 +258,11 @@ def fields(record: object) -> tuple[str, ...]:
     return spec.names
 
 
+def values(record: object) -> tuple[Any, ...]:
+    """The field values of a record, in order (``record == type(record)(*values(record))``)."""
+    return _getstate(record)
+
+
 def is_record(value: object) -> bool:
     return isinstance(value, Record)
 
