@@ -200,6 +200,40 @@ def test_git_too_old_or_not_git(repo: Repo, pack: Path, tmp_path: Path, version:
     assert run_cli("history", "--no-builtin", "--rules", str(pack), cwd=repo.path, env=env).code == 0
 
 
+def test_a_remembered_git_is_checked_again_once_replaced(repo: Repo, pack: Path, tmp_path: Path) -> None:
+    """The hook remembers (in the user cache) a git that passed the version check, by its
+    executable's identity; a git replaced at the same path is checked again."""
+    repo.commit("base", **{"a.env": "A=1\n"})
+    repo.write("b.env", "B=2\n")
+    repo.git("add", "b.env")
+    folder, log = tmp_path / "bin", tmp_path / "asked.log"
+    folder.mkdir()
+    script = folder / "git"
+
+    def claim(version: str) -> None:
+        script.write_text(
+            f'#!/bin/sh\nif [ "$1" = "--version" ]; then echo asked >> {log}; echo "{version}"; exit 0; fi\n'
+            f'exec {GIT} "$@"\n'
+        )
+        script.chmod(0o755)
+
+    env = {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}", "LEAKSWEEP_CACHE_DIR": str(tmp_path / "c")}
+    hook = ("staged", "-q", "--no-builtin", "--rules", str(pack))
+    claim("git version 2.45.0")
+    assert [run_cli(*hook, cwd=repo.path, env=env).code for _ in range(3)] == [0, 0, 0]
+    assert log.read_text().splitlines() == ["asked"]  # once, then remembered
+    time.sleep(0.02)  # a new change time, whatever the filesystem's timestamp granularity here
+    claim("git version 2.20.1")
+    result = run_cli(*hook, cwd=repo.path, env=env)
+    assert result.code == 2 and "git 2.20 (" in result.err, result.err
+    assert log.read_text().splitlines() == ["asked", "asked"]
+    # --no-cache neither reads nor writes the record.
+    claim("git version 2.45.0")
+    assert run_cli(*hook, "--no-cache", cwd=repo.path, env=env).code == 0
+    assert run_cli(*hook, "--no-cache", cwd=repo.path, env=env).code == 0
+    assert log.read_text().splitlines() == ["asked"] * 4
+
+
 # ---- a full disk, or a file size limit, while writing ----------------------------------------
 
 

@@ -92,11 +92,54 @@ def safe_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
 # arrived in git 2.30.
 MIN_GIT = (2, 30)
 _checked: dict[str, str] = {}  # PATH -> the git found on it, once its version passed
+# Files that list gits which passed the check before (see remember_checked_gits).
+_memos: list[Path] = []
+MEMO_NAME = "checked-gits"
+MEMO_LINES = 32
+
+
+def remember_checked_gits(directory: Path | None) -> None:
+    """Remember, in ``directory`` (the user cache), the gits whose version passed the check,
+    each by the identity of its executable file (device, inode, size, modification and change
+    times: replacing or upgrading it changes them), so that the pre-commit hook does not start
+    ``git --version`` on every commit."""
+    _memos[:] = [directory / MEMO_NAME] if directory is not None else []
+
+
+def _identity(exe: str) -> str:
+    info = os.stat(exe)  # the file a symlink leads to: that is what runs
+    return f"{exe}\0{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+
+
+def _remembered(exe: str) -> bool:
+    if not _memos:
+        return False
+    try:
+        return _identity(exe) in _memos[0].read_text("utf-8", "surrogateescape").split("\n")
+    except (OSError, ValueError):
+        return False
+
+
+def _remember(exe: str) -> None:
+    if not _memos:
+        return
+    memo = _memos[0]
+    try:
+        known = memo.read_text("utf-8", "surrogateescape").split("\n") if memo.exists() else []
+        kept = [line for line in known if line][-(MEMO_LINES - 1) :]
+        lines = [*kept, _identity(exe)]
+        memo.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = memo.with_name(f".{MEMO_NAME}.{os.getpid()}")
+        tmp.write_text("\n".join(lines) + "\n", "utf-8", "surrogateescape")
+        os.replace(tmp, memo)
+    except (OSError, ValueError):
+        pass  # an unwritable cache only costs the check next time
 
 
 def git_executable() -> str:
     """The git on PATH, checked once per process to be new enough: an old git would fail later
-    with an obscure usage message, or worse, read an option as a revision."""
+    with an obscure usage message, or worse, read an option as a revision. A git remembered as
+    checked (:func:`remember_checked_gits`) is not run again."""
     search = os.environ.get("PATH", os.defpath)
     exe = _checked.get(search)
     if exe is not None:
@@ -104,6 +147,9 @@ def git_executable() -> str:
     exe = _which("git", search)
     if exe is None:
         raise GitError(f"git was not found on PATH; leaksweep needs git {_dotted(MIN_GIT)} or newer")
+    if _remembered(exe):
+        _checked[search] = exe
+        return exe
     try:
         proc = subprocess.run(
             [exe, "--version"], capture_output=True, env=safe_env(), check=False, timeout=60
@@ -119,6 +165,7 @@ def git_executable() -> str:
             f"git {_dotted(version)} ({exe}) is too old: leaksweep needs git {_dotted(MIN_GIT)} or newer"
         )
     _checked[search] = exe
+    _remember(exe)
     return exe
 
 
@@ -430,6 +477,10 @@ class CatFile:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def start(self) -> None:
+        """Start git now, so that its start-up overlaps with what the caller does next."""
+        self._start()
 
     def _start(self) -> _Process:
         if self._proc is None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Container, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from leaksweep.lazyre import lazy
 from leaksweep.records import Record
@@ -55,7 +55,7 @@ MIN_ANCHOR = 3
 ANALYSIS_VERSION = "7"
 
 
-class Window(NamedTuple):
+class Window(Record):
     """Where to run a rule: the matches wanted start in [pos, last]; ``endpos`` bounds the search
     beyond anything such a match (or any path towards one) can read, None for the text's end."""
 
@@ -64,7 +64,7 @@ class Window(NamedTuple):
     endpos: int | None
 
 
-class Starts(NamedTuple):
+class Starts(Record):
     """The only positions where a rule's matches can start: (first, last) ranges, in order."""
 
     ranges: list[tuple[int, int]]

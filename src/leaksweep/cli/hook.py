@@ -138,14 +138,20 @@ def nothing(settings: ScanSettings, mode: str, message: str) -> int:
 
 def run_staged(settings: ScanSettings) -> int:
     """Scan what ``git commit`` would record; exit 1 (findings) blocks the commit."""
+    from leaksweep import git
+    from leaksweep.cache import default_directory
     from leaksweep.sources.staged import iter_staged, staged_files
 
+    if not settings.no_cache:
+        git.remember_checked_gits(default_directory())
     files = staged_files()
     if not files:
         return nothing(settings, "staged", "nothing staged: nothing to scan.")
-    detector = make_detector(settings, repeated=True)
-    items = iter_staged(files, settings.max_file_size, settings.exclude)
-    result = scan_with_progress(items, detector, settings, mode="staged")
+    with git.CatFile() as cat:
+        cat.start()  # git starts up on another core while this one reads the rules
+        detector = make_detector(settings, repeated=True)
+        items = iter_staged(files, settings.max_file_size, settings.exclude, cat=cat)
+        result = scan_with_progress(items, detector, settings, mode="staged")
     code = report(result, settings)
     if result.findings:
         echo_err(COMMIT_BLOCKED.format(count=count_secrets(result)))

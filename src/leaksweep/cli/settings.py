@@ -132,7 +132,12 @@ def load_selected_rules(
 
 
 def rule_cache(settings: ScanSettings) -> RuleCache:
-    return RuleCache(default_directory(), enabled=not settings.no_cache)
+    directory = default_directory()
+    if not settings.no_cache:
+        from leaksweep import git
+
+        git.remember_checked_gits(directory)
+    return RuleCache(directory, enabled=not settings.no_cache)
 
 
 def make_detector(settings: ScanSettings, cache: RuleCache | None = None, repeated: bool = False) -> Detector:

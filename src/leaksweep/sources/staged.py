@@ -8,6 +8,7 @@ it imports nothing beyond git plumbing and reads every object through one cat-fi
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -76,10 +77,13 @@ def iter_staged(
     max_size: int,
     exclude: Iterable[str] = (),
     cwd: str | Path | None = None,
+    cat: git.CatFile | None = None,
 ) -> Iterator[SourceItem]:
+    """The staged files as targets, read through ``cat`` (which the caller then closes) or a
+    cat-file of their own."""
     excludes = tuple(exclude)
-    with git.CatFile(cwd) as cat:
-        reader = BlobReader(cat, max_size)
+    with contextlib.nullcontext(cat) if cat is not None else git.CatFile(cwd) as reading:
+        reader = BlobReader(reading, max_size)
         for staged in files:
             if excludes and match_path(staged.path, excludes):
                 continue
