@@ -36,7 +36,9 @@ def _redacting(write: Reporter) -> Reporter:
     from leaksweep.report.common import redacted_result
 
     def guarded(result: ScanResult, opts: ReportOptions, out: TextIO) -> None:
-        write(redacted_result(result, opts.show_secrets), opts, out)
+        # Suppressed candidates are listed by --show-suppressed (and the text report's -v) only.
+        listed = opts.show_suppressed or opts.verbose > 0
+        write(redacted_result(result, opts.show_secrets, with_dropped=listed), opts, out)
 
     guarded.__doc__ = write.__doc__
     return guarded
