@@ -126,7 +126,7 @@ def test_the_fast_path_never_imports_click_or_the_other_reporters(repo: Repo, pa
         "    code = exit.code\n"
         "heavy = ['click', 'yaml', 'tomllib', 'leaksweep.report.sarif', 'leaksweep.report.junit',\n"
         "         'leaksweep.report.json_report', 'traceback', 'dataclasses', 'inspect', 'shutil',\n"
-        "         'tempfile', 'hashlib', 'queue']\n"
+        "         'tempfile', 'hashlib', 'queue', 'typing']\n"
         "if __import__('leaksweep.matching').matching.hyperscan_import()[0] is not None:\n"
         "    heavy.append('regex')  # the database was compiled and cached by the first run\n"
         "print(code, [name for name in heavy if name in sys.modules])\n"

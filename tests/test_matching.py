@@ -384,3 +384,22 @@ def test_a_prefix_match_after_an_earlier_one_is_not_lost() -> None:
         for backend in ("plain", "hyperscan")
     }
     assert found["hyperscan"] == found["plain"]
+
+
+@needs_hyperscan
+def test_the_binding_loads_without_its_package_init_and_is_shared_with_it() -> None:
+    """The hook loads Hyperscan's extension module directly (the package's __init__ imports
+    typing); a later `import hyperscan` gets the same module, so databases and errors agree."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from leaksweep.matching import hyperscan_import\n"
+        "hs, why = hyperscan_import()\n"
+        "print(hs.__name__, why == '', 'typing' in sys.modules, 'hyperscan' in sys.modules)\n"
+        "import hyperscan\n"
+        "print(hyperscan.Database is hs.Database, hyperscan.error is hs.error)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[:2] == ["hyperscan._hs_ext True False False", "True True"], out

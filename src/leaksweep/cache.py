@@ -18,7 +18,6 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from leaksweep import __version__
 
@@ -39,7 +38,10 @@ from leaksweep.matching import (
 from leaksweep.records import fields, is_record, replace, values
 from leaksweep.rules import AllowRegex, Example, Rule, RuleAllow, builtin_pack_paths
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from leaksweep.parallel import Scanned
 
 FORMAT = "3"
@@ -98,6 +100,20 @@ def _installed(module: str) -> str:
     except OSError:
         return spec.origin
     return f"{spec.origin}:{info.st_size}:{info.st_mtime_ns}"
+
+
+def _binding(module: Any) -> str:
+    """Which Hyperscan binding and library a database is compiled for: the library's version and
+    the binding's file (a database loads only into the library version that wrote it)."""
+    version = str(getattr(module, "__version__", "?"))
+    where = getattr(module, "__file__", None)
+    if not where:
+        return version
+    try:
+        info = os.stat(where)
+    except OSError:
+        return f"{version}:{where}"
+    return f"{version}:{where}:{info.st_size}:{info.st_mtime_ns}"
 
 
 # A file last changed this long ago is known by its metadata; a newer one by its content. More
@@ -355,7 +371,7 @@ class RuleCache:
 
             module, _ = hyperscan_import()
             if module is not None:
-                db_key = digest([key, str(getattr(module, "__version__", "?"))])
+                db_key = digest([key, _binding(module)])
                 found = self.store.read_with_payload("hyperscan", db_key)
                 if found is not None:
                     with contextlib.suppress(KeyError, TypeError, ValueError, IndexError):

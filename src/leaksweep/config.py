@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from leaksweep.errors import LeaksweepError
 from leaksweep.lazyre import lazy
 from leaksweep.records import Record, field
 from leaksweep.yamlsrc import MAX_BYTES, LMap, decode_utf8, load_yaml, read_bounded, short_repr
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 CONFIG_NAME = ".leaksweep.yaml"
 ALLOWLIST_NAME = ".leaksweep-allowlist.yaml"

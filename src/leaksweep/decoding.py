@@ -14,10 +14,13 @@ import re
 import sys
 from binascii import a2b_base64
 from collections.abc import Iterator
-from typing import Any
 from urllib.parse import unquote
 
 from leaksweep.records import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 MIN_BASE64 = 20
 MAX_RUN = 64 * 1024

@@ -10,7 +10,6 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from itertools import repeat
-from typing import Any, Generic, TypeVar
 from urllib.parse import unquote
 
 from leaksweep.decoding import EncodedRun, encoded_runs
@@ -24,7 +23,20 @@ from leaksweep.rules import Pattern, Rule
 from leaksweep.textpos import LineIndex
 from leaksweep.validators import VALIDATORS
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
+if TYPE_CHECKING:
+    from typing import Any, Generic, TypeVar
+
+    T = TypeVar("T")
+else:
+
+    class Generic:
+        """typing.Generic's part at run time here: a base class that can be subscripted."""
+
+        def __class_getitem__(cls, item: object) -> type:
+            return cls
+
+    T = None
 
 # How many base64 runs' decodings a detector remembers (about 100 bytes each).
 DECODED_MEMO = 50_000

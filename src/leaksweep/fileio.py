@@ -7,9 +7,12 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
 
 from leaksweep.errors import LeaksweepError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 @contextlib.contextmanager

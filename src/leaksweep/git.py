@@ -15,10 +15,13 @@ import re
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO
 
 from leaksweep.errors import GitError
 from leaksweep.records import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
+if TYPE_CHECKING:
+    from typing import IO
 
 # Variables git sets for hooks (or a user sets deliberately) that say *which* repository and
 # index to read. Everything else GIT_* is dropped: GIT_EXTERNAL_DIFF, GIT_SSH_COMMAND, GIT_CONFIG_*...

@@ -23,12 +23,16 @@ unbounded and may cross lines runs over the whole text, as the plain detector do
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from collections.abc import Callable, Container, Iterable, Sequence
-from typing import Any
 
 from leaksweep.lazyre import lazy
 from leaksweep.records import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
 
 MAX_WIDTH = 1 << 16  # a match wider than this counts as unbounded
 NONASCII = 0x80  # the byte a Latin-1 character becomes
@@ -128,7 +132,7 @@ class Tables:
         self.fold = [_ascii_table("(?i)" + re.escape(chr(code))) for code in range(128)]
 
 
-Items = list[tuple[Any, Any]]
+Items: TypeAlias = "list[tuple[Any, Any]]"
 
 
 class _Translator:
@@ -794,12 +798,41 @@ class CompiledRules(Record):
 
 
 def hyperscan_import() -> tuple[Any, str]:
-    """The hyperscan module, or None and why not."""
+    """The hyperscan binding (its extension module, which holds everything leaksweep uses), or
+    None and why not."""
+    loaded = sys.modules.get("hyperscan._hs_ext")
+    if loaded is not None:
+        return loaded, ""
+    try:
+        return _load_extension(), ""
+    except Exception:  # a layout other than the one expected: import the package as usual
+        pass
     try:
         import hyperscan
     except Exception as exc:  # ImportError, or a broken wheel (OSError from the loader)
         return None, f"{type(exc).__name__}: {exc}"
     return hyperscan, ""
+
+
+def _load_extension() -> Any:
+    """The binding's extension module, loaded without running the package's ``__init__``: that
+    imports ``typing`` to define one NamedTuple leaksweep never uses, and ``typing`` is a tenth of
+    the pre-commit hook's start-up. The module is registered under its own name, so a later
+    ``import hyperscan`` (which re-exports it) finds and shares it."""
+    from importlib.machinery import ExtensionFileLoader, PathFinder
+
+    package = PathFinder.find_spec("hyperscan")
+    if package is None or not package.submodule_search_locations:
+        raise ImportError("no hyperscan package")
+    spec = PathFinder.find_spec("hyperscan._hs_ext", list(package.submodule_search_locations))
+    if spec is None or not isinstance(spec.loader, ExtensionFileLoader):
+        raise ImportError("no hyperscan extension module")
+    module = spec.loader.create_module(spec)
+    spec.loader.exec_module(module)
+    if not all(hasattr(module, name) for name in ("Database", "Scratch", "loadb", "dumpb", "error")):
+        raise ImportError("an unexpected hyperscan extension module")
+    sys.modules["hyperscan._hs_ext"] = module
+    return module
 
 
 def _compiles(hs: Any, patterns: Sequence[bytes], flags: Sequence[int]) -> bool:
@@ -821,7 +854,7 @@ def compile_rules(
 ) -> CompiledRules:
     """One Hyperscan database holding every rule's prefix (prefilter mode where exact mode fails)
     and their keywords; rules without a prefix are left to the keyword matcher."""
-    import hyperscan as hs
+    hs, _ = hyperscan_import()
 
     modes = [EXACT if a.prefix is not None else NONE for a in analyses]
     notes = [
@@ -918,7 +951,7 @@ class HyperscanMatcher(Matcher):
     def __init__(
         self, compiled: CompiledRules, keywords: Sequence[tuple[str, ...]], analyses: Sequence[Analysis]
     ) -> None:
-        import hyperscan as hs
+        hs, _ = hyperscan_import()
 
         self.analyses = analyses
         self.modes = compiled.modes

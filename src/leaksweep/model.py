@@ -6,12 +6,16 @@ can share them without anyone mutating what another stage produced.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from leaksweep.records import Record, field
 
-Severity = Literal["critical", "high", "medium", "low", "info"]
-Confidence = Literal["high", "medium", "low"]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
+if TYPE_CHECKING:
+    from typing import Literal
+
+    Severity = Literal["critical", "high", "medium", "low", "info"]
+    Confidence = Literal["high", "medium", "low"]
+else:
+    Severity = Confidence = str
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
 

@@ -20,7 +20,6 @@ import signal
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
 
 from leaksweep import git
 from leaksweep.detector import Detection, Detector
@@ -28,7 +27,10 @@ from leaksweep.model import Skipped, Target
 from leaksweep.records import Record, replace
 from leaksweep.sources.gitblob import BlobReader
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
 if TYPE_CHECKING:
+    from typing import Any, TypeAlias
+
     # Imported where git work is read: the pre-commit hook hands over Targets only.
     from leaksweep.sources.commits import ChangeWork
     from leaksweep.sources.history import BlobWork

@@ -14,9 +14,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import TextIO
 
 from leaksweep.report.common import human_bytes
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 CLEAR = "\r\x1b[K"  # to column 0, erase to the end of the line
 BAR = 12

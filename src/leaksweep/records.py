@@ -17,9 +17,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import attrgetter
-from typing import Any, TypeVar, dataclass_transform
 
-T = TypeVar("T")
+# ``typing`` is a tenth of the pre-commit hook's start-up, and the modules on the hook's path use
+# it for annotations only: they import it for type checkers alone, behind a TYPE_CHECKING of
+# their own (type checkers treat any name TYPE_CHECKING as true). Here, the decorator that
+# tells them what a record is does nothing at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar, dataclass_transform
+
+    T = TypeVar("T")
+else:
+
+    def dataclass_transform(**_: object) -> object:
+        return lambda cls: cls
+
 
 _MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "<missing>"})()
 

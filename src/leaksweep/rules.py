@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from leaksweep.errors import RuleError
 from leaksweep.heuristics import HEURISTICS
@@ -20,10 +19,16 @@ from leaksweep.regexguard import too_large
 from leaksweep.validators import VALIDATORS
 from leaksweep.yamlsrc import LList, LMap, load_yaml
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Pattern = Any  # a compiled ``regex`` pattern: the regex package ships no type stubs
+else:
+    Pattern = object
+
 ID_RE = lazy(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ALLOW_TARGETS = ("secret", "match", "line")
-# The regex package ships no type stubs; its compiled patterns are typed loosely here.
-Pattern = Any
 
 RULE_KEYS = {
     "id",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from leaksweep.errors import LeaksweepError
 from leaksweep.fileio import atomic_text
@@ -21,8 +20,10 @@ from leaksweep.records import Record, field
 from leaksweep.regexguard import too_large
 from leaksweep.yamlsrc import MAX_BYTES, LList, LMap, decode_utf8, load_yaml, read_bounded
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
 if TYPE_CHECKING:
     import datetime as dt
+    from typing import Any
 
 ENTRY_KEYS = {"reason", "fingerprint", "rule", "path", "regex", "target", "commit", "expires"}
 MATCHERS = ("fingerprint", "rule", "path", "regex", "commit")

@@ -15,9 +15,14 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 from leaksweep.errors import LeaksweepError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
+if TYPE_CHECKING:
+    from typing import Any
+else:
+    Any = object  # subscripts the base classes below, which run time does not check
 
 MAX_NODES = 200_000
 MAX_BYTES = 20 * 1024 * 1024

@@ -1,5 +1,9 @@
 """``leaksweep staged``, the pre-commit hook: what it runs, and a fast path to it.
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
+if TYPE_CHECKING:
+    from typing import Any
+
 The hook runs on every commit, so what it costs is mostly Python starting and importing. Its
 usual invocations (``staged``, ``staged -q``, ``staged --config FILE``...) are parsed here without
 click; anything this parser does not know (``--help``, ``--report``, ``--opt=value``, a typo)
@@ -11,7 +15,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 from leaksweep.cli.settings import (
     ScanSettings,
@@ -23,6 +26,10 @@ from leaksweep.cli.settings import (
 )
 from leaksweep.errors import EXIT_CLEAN
 from leaksweep.session import ScanResult
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 COMMIT_BLOCKED = """\
 leaksweep: commit blocked: the staged changes add {count} (listed above, redacted).

@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 from types import FrameType
-from typing import NoReturn
 
 from leaksweep.errors import (
     EXIT_INTERNAL,
@@ -20,6 +19,10 @@ from leaksweep.errors import (
     LeaksweepError,
     Terminated,
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 # Writing the report failed for a reason outside leaksweep: the disk, a quota, a size limit.
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS})

@@ -12,7 +12,6 @@ import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit, urlunsplit
 
 from leaksweep.cache import RuleCache, default_directory
@@ -26,7 +25,10 @@ from leaksweep.rules import Rule, load_rules, select
 from leaksweep.session import Parallelism, ScanResult, apply_suppression, run_scan
 from leaksweep.suppress import Suppressor
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from leaksweep.parallel import Scanned, Work
     from leaksweep.progress import Progress
     from leaksweep.sources import SourceItem

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, TextIO
 
 from leaksweep.report.common import ReportOptions
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
 if TYPE_CHECKING:
+    from typing import TextIO
+
     from leaksweep.session import ScanResult
 
-Reporter = Callable[["ScanResult", "ReportOptions", TextIO], None]
+Reporter = Callable[["ScanResult", "ReportOptions", "TextIO"], None]
 
 # format name -> module under leaksweep.report holding its ``write``
 _MODULES = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from leaksweep import __version__
@@ -13,6 +12,7 @@ from leaksweep.lazyre import lazy
 from leaksweep.model import SEVERITIES, Dropped, Finding, redact
 from leaksweep.records import Record, replace
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
 if TYPE_CHECKING:
     from leaksweep.rules import Rule
     from leaksweep.session import ScanResult

@@ -9,7 +9,6 @@ with the secret masked and marked: underlined when colour is on, with ``^^^^`` u
 from __future__ import annotations
 
 from collections import Counter
-from typing import TextIO
 
 from leaksweep.model import SEVERITIES, Finding, redact
 from leaksweep.records import Record, field
@@ -23,6 +22,10 @@ from leaksweep.report.common import (
     severity_rank,
 )
 from leaksweep.session import ScanResult
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 COLORS = {
     "critical": "\033[1;31m",
