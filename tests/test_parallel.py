@@ -122,3 +122,29 @@ def test_spawned_workers_rebuild_the_detector(repo: Repo) -> None:
     assert [(r.path, r.detection.findings) for r in spawned if isinstance(r, Scanned)] == [
         (r.path, r.detection.findings) for r in one if isinstance(r, Scanned)
     ]
+
+
+def test_workers_read_a_folder_with_the_same_checks(tmp_path: Path) -> None:
+    """A directory scan hands its workers paths: they read the files with every check the main
+    process applied (symlinks out of the tree, symlinked folders), with the same results."""
+    tree, outside = tmp_path / "tree", tmp_path / "outside"
+    (tree / "sub").mkdir(parents=True)
+    outside.mkdir()
+    for number in range(30):
+        (tree / "sub" / f"f{number}.py").write_text(f"x = {number}\n{SECRETS[number % len(SECRETS)]}\n")
+    (outside / "leak.py").write_text(SECRETS[0] + "\n")
+    (tree / "escape").symlink_to(outside, target_is_directory=True)
+    (tree / "to-leak.py").symlink_to(outside / "leak.py")
+    (tree / "inside.py").symlink_to(tree / "sub" / "f1.py")
+
+    def run(jobs: str) -> tuple[list[dict[str, Any]], list[str]]:
+        args = ("scan", str(tree), "--no-cache", "--jobs", jobs)
+        found = run_cli(*args, "--format", "json", "--show-secrets", cwd=tmp_path)
+        said = run_cli(*args, "-v", cwd=tmp_path)
+        skipped = sorted(line for line in said.out.splitlines() if line.startswith("skipped "))
+        return json.loads(found.out), skipped
+
+    one, many = run("1"), run("2")
+    assert one[0] and many == one
+    assert not any("outside" in f["path"] or "leak" in f["path"] for f in one[0])
+    assert any("to-leak.py: symlink pointing outside" in line for line in one[1]), one[1]

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     # Imported where git work is read: the pre-commit hook hands over Targets only.
     from leaksweep.sources.commits import ChangeWork
+    from leaksweep.sources.files import FileWork
     from leaksweep.sources.history import BlobWork
 
 # What a chunk holds at most: enough to amortise the hand-over, small enough to balance the load.
@@ -42,7 +43,7 @@ IN_FLIGHT = 3  # chunks per worker queued or being scanned
 # Below this much content a scan stays in one process (starting workers costs more).
 MIN_PARALLEL_BYTES = 2 * 1024 * 1024
 
-Work: TypeAlias = "Skipped | Target | BlobWork | ChangeWork"
+Work: TypeAlias = "Skipped | Target | BlobWork | ChangeWork | FileWork"
 
 
 class Scanned(Record):
@@ -67,9 +68,10 @@ def _size(item: Work) -> int:
         return len(item.content)
     if isinstance(item, Skipped):
         return 0
+    from leaksweep.sources.files import FileWork
     from leaksweep.sources.history import BlobWork
 
-    return item.size if isinstance(item, BlobWork) else 4096
+    return item.size if isinstance(item, BlobWork | FileWork) else 4096
 
 
 # Each worker runs its own cat-file, so git's own caches are kept smaller than its defaults (96 MB
@@ -99,10 +101,16 @@ class _Reader:
         self.max_size = max_size
         self._cat: git.CatFile | None = None
         self._reader: BlobReader | None = None
+        # Per scanned tree, whether each folder lies inside it (a symlinked folder may not).
+        self._parents: dict[str, dict[Path, bool]] = {}
 
     def read(self, item: Work) -> Target | Skipped:
         if isinstance(item, Target | Skipped):
             return item
+        from leaksweep.sources.files import FileWork, read_work
+
+        if isinstance(item, FileWork):
+            return read_work(item, self.max_size, self._parents.setdefault(item.root, {}))
         from leaksweep.sources.commits import read_change
         from leaksweep.sources.history import BlobWork, read_blob
 

@@ -10,7 +10,7 @@ import click
 from leaksweep.cli.common import scan_options
 from leaksweep.cli.settings import pop_settings, scan_and_report
 from leaksweep.sources import SourceItem
-from leaksweep.sources.files import iter_paths, read_stdin
+from leaksweep.sources.files import FileWork, iter_paths, read_stdin
 
 
 @click.command()
@@ -26,11 +26,11 @@ def scan(paths: tuple[str, ...], stdin_name: str, **kwargs: Any) -> int:
     """
     settings = pop_settings(kwargs)
 
-    def items() -> Iterator[SourceItem]:
+    def items() -> Iterator[SourceItem | FileWork]:
         named = list(paths) or ["."]
         files = [p for p in named if p != "-"]
         if "-" in named:
             yield read_stdin(stdin_name, settings.max_file_size)
-        yield from iter_paths(files, settings.max_file_size, settings.exclude)
+        yield from iter_paths(files, settings.max_file_size, settings.exclude, deferred=True)
 
     return scan_and_report(items(), settings, mode="scan")

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
     from leaksweep.parallel import Scanned, Work
     from leaksweep.progress import Progress
-    from leaksweep.sources import SourceItem
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 
@@ -364,7 +363,7 @@ def suppress_after(result: ScanResult) -> None:
         result.notes.extend(note for note in suppressor.notes() if note not in result.notes)
 
 
-def scan_and_report(items: Iterable[SourceItem], settings: ScanSettings, mode: str) -> int:
+def scan_and_report(items: Iterable[Work], settings: ScanSettings, mode: str) -> int:
     return report(scan_with_progress(items, make_detector(settings), settings, mode), settings)
 
 
@@ -375,7 +374,7 @@ def collect(
     from leaksweep.sources.files import iter_paths
 
     suppressor = make_suppressor(settings, use_baseline=use_baseline)
-    items = iter_paths(list(paths) or ["."], settings.max_file_size, settings.exclude)
+    items = iter_paths(list(paths) or ["."], settings.max_file_size, settings.exclude, deferred=True)
     detector = make_detector(settings)
     return scan_with_progress(
         items, detector, settings, "scan", stream=True, suppressor=suppressor

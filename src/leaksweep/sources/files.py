@@ -17,6 +17,7 @@ from typing import BinaryIO
 from leaksweep import git
 from leaksweep.globs import match_path
 from leaksweep.model import Skipped, Target
+from leaksweep.records import Record
 from leaksweep.sources import SourceItem
 
 
@@ -87,6 +88,21 @@ def read_file(
     return Target(path=shown, content=content, origin="file")
 
 
+class FileWork(Record):
+    """A file to scan, before it is read: what a worker process needs to read it itself (so a
+    directory scan reads its files in parallel, and their content never crosses a pipe)."""
+
+    path: str  # as found (absolute or relative to the working directory)
+    shown: str
+    root: str  # the scanned tree's resolved top: nothing outside it is read
+    size: int  # from lstat, to share the work out evenly
+
+
+def read_work(work: FileWork, max_size: int, parents: dict[Path, bool] | None = None) -> SourceItem:
+    """A listed file as :func:`read_file` reads it, with all its checks, where it is scanned."""
+    return read_file(Path(work.path), work.shown, Path(work.root), max_size, parents)
+
+
 def _parent_inside(folder: Path, root: Path, cache: dict[Path, bool] | None) -> bool:
     if cache is not None and folder in cache:
         return cache[folder]
@@ -130,8 +146,10 @@ def iter_paths(
     max_size: int,
     exclude: Iterable[str] = (),
     cwd: Path | None = None,
-) -> Iterator[SourceItem]:
-    """Targets for files and folders named on the command line (not ``-``)."""
+    deferred: bool = False,
+) -> Iterator[SourceItem | FileWork]:
+    """Targets for files and folders named on the command line (not ``-``); with ``deferred``,
+    the files in folders as FileWork, for whoever scans them to read (:func:`read_work`)."""
     cwd = Path.cwd() if cwd is None else cwd
     excludes = tuple(exclude)
     seen: set[str] = set()
@@ -161,7 +179,14 @@ def iter_paths(
             if key in seen:
                 continue
             seen.add(key)
-            yield read_file(path, shown, root, max_size, parents)
+            if deferred and path is not absolute:
+                try:
+                    size = path.lstat().st_size
+                except OSError:
+                    size = 0  # read_work says why
+                yield FileWork(str(path), shown, str(root), size)
+            else:
+                yield read_file(path, shown, root, max_size, parents)
 
 
 def read_stdin(name: str, max_size: int, stream: BinaryIO | None = None) -> SourceItem:
