@@ -13,8 +13,10 @@ interleaved (a different order each round, so a busy machine hurts every tool al
 - the pre-commit hook on a one-file change in the large repository, against ``python -c pass``.
 
 It prints the median wall time and the peak memory of each tool (the proportional set size
-summed over the process tree, sampled every 10 ms) and leaksweep's ratio to each peer. Nothing
-here is asserted: the numbers are for reading (docs/performance.md records a run).
+summed over the process tree, sampled every 10 ms) and leaksweep's ratio to each peer. Times come
+from rounds without the memory sampler (on a 2-core machine it takes CPU from the tool it
+watches); the peak from one more, sampled, round per tool. Nothing here is asserted: the numbers
+are for reading (docs/performance.md records a run).
 
 leaksweep runs as installed for the interpreter running this script. Its rule cache is warmed
 first and copied into a fresh directory for every audit, so each audit is a first audit of the
@@ -78,21 +80,25 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def measure(cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """(wall seconds, peak MB summed over the process tree, exit code)."""
+def measure(
+    cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None, sample: bool = True
+) -> tuple[float, float, int]:
+    """(wall seconds, peak MB summed over the process tree, exit code). Without ``sample`` the
+    peak is not measured (0): the sampler reads /proc for every process a hundred times a second,
+    which on a 2-core machine takes CPU from the tool being timed, the more the longer it runs."""
     peak = 0
     done = threading.Event()
     started = time.perf_counter()
     proc = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def sample() -> None:
+    def sample_peak() -> None:
         nonlocal peak
         while not done.is_set():
             peak = max(peak, sum(_pss_kb(pid) for pid in _tree(proc.pid)))
             done.wait(0.01)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    if sys.platform.startswith("linux"):
+    sampler = threading.Thread(target=sample_peak, daemon=True)
+    if sample and sys.platform.startswith("linux"):
         sampler.start()
     code = proc.wait()
     wall = time.perf_counter() - started
@@ -145,10 +151,11 @@ class Table:
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, list[float]]] = {}
 
-    def add(self, task: str, tool: str, wall: float, peak: float) -> None:
-        row = self.rows.setdefault(task, {})
-        row.setdefault(tool, []).append(wall)
-        row.setdefault(tool + " peak", []).append(peak)
+    def add(self, task: str, tool: str, wall: float) -> None:
+        self.rows.setdefault(task, {}).setdefault(tool, []).append(wall)
+
+    def add_peak(self, task: str, tool: str, peak: float) -> None:
+        self.rows.setdefault(task, {}).setdefault(tool + " peak", []).append(peak)
 
     def wall(self, task: str, tool: str) -> float:
         return median(self.rows.get(task, {}).get(tool, []))
@@ -253,13 +260,19 @@ def run(args: argparse.Namespace) -> int:
                 for name in names:
                     cmd, tool_env = tools[name]()
                     measure(cmd, where, tool_env)
+            # Timed rounds without the memory sampler, then one sampled round per tool for its peak.
             for rep in range(reps):
                 order = names[rep % len(names) :] + names[: rep % len(names)]
                 for name in order:
                     cmd, tool_env = tools[name]()
-                    wall, peak, code = measure(cmd, where, tool_env)
-                    table.add(task, name, wall, peak)
-                    print(f"  {task:6} {name:20} {wall:7.2f}s {peak:7.0f} MB (exit {code})", flush=True)
+                    wall, _, code = measure(cmd, where, tool_env, sample=False)
+                    table.add(task, name, wall)
+                    print(f"  {task:6} {name:20} {wall:7.2f}s (exit {code})", flush=True)
+            for name in names:
+                cmd, tool_env = tools[name]()
+                _, peak, _ = measure(cmd, where, tool_env)
+                table.add_peak(task, name, peak)
+                print(f"  {task:6} {name:20} peak {peak:7.0f} MB", flush=True)
     finally:
         changed.write_bytes(original)
         subprocess.run(["git", "add", rel], cwd=repo, check=True)
