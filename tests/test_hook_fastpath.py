@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from leaksweep.cli.git_cmd import staged
 from leaksweep.cli.hook import DEFAULTS, parse_fast
+from leaksweep.matching import hyperscan_import
 from tests.conftest import Repo, run_cli
 from tests.git_helpers import aws_key_id, write_pack
 
@@ -137,3 +138,32 @@ def test_the_fast_path_never_imports_click_or_the_other_reporters(repo: Repo, pa
             [sys.executable, "-c", probe], cwd=repo.path, capture_output=True, text=True, check=True
         )
     assert proc.stdout.splitlines()[-1] == "0 []", proc.stdout + proc.stderr
+
+
+@pytest.mark.skipif(
+    __import__("leaksweep.matching").matching.hyperscan_import()[0] is None,
+    reason="hyperscan is not installed",
+)
+def test_the_hook_compiles_the_database_once_and_only_where_it_can_keep_it(
+    repo: Repo, pack: Path, tmp_path: Path
+) -> None:
+    repo.commit("base", README="hello\n")
+    repo.write("notes.txt", "nothing secret here\n")
+    repo.git("add", "notes.txt")
+    hook = ("staged", "-v", "--no-builtin", "--rules", str(pack))
+
+    def matching(cache: Path) -> str:
+        said = run_cli(*hook, cwd=repo.path, env={"LEAKSWEEP_CACHE_DIR": str(cache)})
+        assert said.code == 0, said.err
+        return next(line for line in said.err.splitlines() if "matching:" in line)
+
+    # A cache that cannot be written (a file where a folder should be): compiling on every commit
+    # would cost seconds each time, so the keyword prefilter runs, on every commit.
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    assert "keyword prefilter" in matching(blocked / "cache")
+    assert "keyword prefilter" in matching(blocked / "cache")
+    # A writable cache: the first commit compiles and stores the database, the next ones load it.
+    first, second = matching(tmp_path / "cache"), matching(tmp_path / "cache")
+    assert "matching: hyperscan" in first and "hyperscan database" not in first
+    assert "matching: hyperscan" in second and "hyperscan database" in second

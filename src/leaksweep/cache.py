@@ -230,6 +230,18 @@ class Store:
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
 
+    def writable(self) -> bool:
+        """Whether entries can be written: the directory, or the nearest folder that exists on
+        the way to it, is a folder this process may write to."""
+        probe = self.directory
+        if probe is None:
+            return False
+        while not probe.exists():
+            if probe.parent == probe:
+                return False
+            probe = probe.parent
+        return probe.is_dir() and os.access(probe, os.W_OK)
+
     def read(self, kind: str, key: str) -> Any:
         if self.directory is None:
             return None
@@ -394,7 +406,9 @@ class RuleCache:
             analyses=analyses,
             compiled=compiled,
             compile=compile_and_store,
-            eager=repeated and bool(db_key) and self.store.directory is not None,
+            # Compiled at once only when it can be kept: an unwritable cache would make every
+            # commit pay the compilation instead of the keyword prefilter's few milliseconds.
+            eager=repeated and bool(db_key) and self.store.writable(),
         )
         stage.origin = list(self.hits)
         return stage
