@@ -140,10 +140,7 @@ def test_the_fast_path_never_imports_click_or_the_other_reporters(repo: Repo, pa
     assert proc.stdout.splitlines()[-1] == "0 []", proc.stdout + proc.stderr
 
 
-@pytest.mark.skipif(
-    __import__("leaksweep.matching").matching.hyperscan_import()[0] is None,
-    reason="hyperscan is not installed",
-)
+@pytest.mark.skipif(hyperscan_import()[0] is None, reason="hyperscan is not installed")
 def test_the_hook_compiles_the_database_once_and_only_where_it_can_keep_it(
     repo: Repo, pack: Path, tmp_path: Path
 ) -> None:
