@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from leaksweep import __version__
+from leaksweep.fileio import stamp
 
 try:
     # ``hashlib`` loads OpenSSL whatever hash is asked of it, a tenth of the pre-commit hook's
@@ -85,8 +86,8 @@ def _library_versions() -> list[str]:
 @functools.cache  # asked for each cache key of a run; the answer cannot change within it
 def _installed(module: str) -> str:
     """Which copy of ``module`` is installed, without importing it (importing regex costs the
-    hook more than the rest of its start-up): its file's path, size and modification time change
-    whenever it is upgraded or replaced."""
+    hook more than the rest of its start-up): its file's metadata changes whenever it is upgraded
+    or replaced."""
     from importlib.util import find_spec
 
     try:
@@ -95,11 +96,7 @@ def _installed(module: str) -> str:
         return "?"
     if spec is None or spec.origin is None:
         return "?"
-    try:
-        info = os.stat(spec.origin)
-    except OSError:
-        return spec.origin
-    return f"{spec.origin}:{info.st_size}:{info.st_mtime_ns}"
+    return _located(spec.origin)
 
 
 def _binding(module: Any) -> str:
@@ -107,13 +104,14 @@ def _binding(module: Any) -> str:
     the binding's file (a database loads only into the library version that wrote it)."""
     version = str(getattr(module, "__version__", "?"))
     where = getattr(module, "__file__", None)
-    if not where:
-        return version
+    return f"{version}:{_located(where)}" if where else version
+
+
+def _located(path: str) -> str:
     try:
-        info = os.stat(where)
+        return f"{path}:{stamp(path)}"
     except OSError:
-        return f"{version}:{where}"
-    return f"{version}:{where}:{info.st_size}:{info.st_mtime_ns}"
+        return path
 
 
 # A file last changed this long ago is known by its metadata; a newer one by its content. More
@@ -131,9 +129,8 @@ def _identity(path: Path) -> str | bytes:
     Timestamps are coarse, though (a few milliseconds on Linux), so two writes in quick succession
     can leave the same times: a file changed in the last few seconds is read and hashed instead,
     the way git treats a "racily clean" file."""
-    info = os.stat(path)
-    if time.time() - info.st_ctime > SETTLED_SECONDS:
-        return f"stat:{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+    if time.time() - path.stat().st_ctime > SETTLED_SECONDS:
+        return f"stat:{stamp(path)}"
     return path.read_bytes()
 
 

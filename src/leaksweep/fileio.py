@@ -1,4 +1,4 @@
-"""Writing files without ever leaving a half-written one behind."""
+"""Files: written without ever leaving a half-written one behind, and known by their metadata."""
 
 from __future__ import annotations
 
@@ -60,3 +60,11 @@ def atomic_text(path: Path) -> Iterator[TextIO]:
                 where=str(path),
             ) from None
         raise
+
+
+def stamp(path: str | Path) -> str:
+    """A file's identity from its metadata, following symlinks (what is read or run): device,
+    inode, size, modification and change times. Replacing, upgrading or writing the file changes
+    it; nothing can set a change time back. Raises OSError when the file cannot be examined."""
+    info = os.stat(path)
+    return f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"

@@ -16,7 +16,8 @@ import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from leaksweep.errors import GitError
+from leaksweep.errors import GitError, LeaksweepError
+from leaksweep.fileio import atomic_text, stamp
 from leaksweep.records import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
@@ -110,8 +111,7 @@ def remember_checked_gits(directory: Path | None) -> None:
 
 
 def _identity(exe: str) -> str:
-    info = os.stat(exe)  # the file a symlink leads to: that is what runs
-    return f"{exe}\0{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+    return f"{exe}\0{stamp(exe)}"
 
 
 def _remembered(exe: str) -> bool:
@@ -130,12 +130,10 @@ def _remember(exe: str) -> None:
     try:
         known = memo.read_text("utf-8", "surrogateescape").split("\n") if memo.exists() else []
         kept = [line for line in known if line][-(MEMO_LINES - 1) :]
-        lines = [*kept, _identity(exe)]
         memo.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = memo.with_name(f".{MEMO_NAME}.{os.getpid()}")
-        tmp.write_text("\n".join(lines) + "\n", "utf-8", "surrogateescape")
-        os.replace(tmp, memo)
-    except (OSError, ValueError):
+        with atomic_text(memo) as out:
+            out.write("".join(f"{line}\n" for line in [*kept, _identity(exe)]))
+    except (OSError, ValueError, LeaksweepError):
         pass  # an unwritable cache only costs the check next time
 
 

@@ -70,16 +70,24 @@ class _Spec:
 
     __slots__ = ("built", "compared", "defaults", "factories", "frozen", "key", "names", "shown", "values")
 
-    def __init__(self, names: tuple[str, ...], frozen: bool) -> None:
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        frozen: bool,
+        defaults: dict[str, Any],
+        factories: dict[str, Callable[[], Any]],
+        shown: tuple[str, ...],
+        compared: tuple[str, ...],
+    ) -> None:
         self.built = 0  # instances made before the constructor was generated
         self.names = names
-        self.defaults: dict[str, Any] = {}
-        self.factories: dict[str, Callable[[], Any]] = {}
-        self.shown: tuple[str, ...] = names
-        self.compared: tuple[str, ...] = names
         self.frozen = frozen
-        self.values: Callable[[Any], tuple[Any, ...]] = _tuple_of(names)
-        self.key: Callable[[Any], tuple[Any, ...]] = self.values
+        self.defaults = defaults
+        self.factories = factories
+        self.shown = shown  # in the repr
+        self.compared = compared  # in equality and the hash
+        self.values = _tuple_of(names)
+        self.key = _tuple_of(compared)
 
 
 def _field_names(annotations: dict[str, Any]) -> list[str]:
@@ -229,10 +237,8 @@ class _RecordMeta(type):
             frozen = parent.frozen if parent is not None else True
         if parent is not None and parent.names and parent.frozen != frozen:
             raise TypeError(f"{name}: a frozen record cannot inherit from a mutable one, nor the reverse")
-        spec = _Spec((*(parent.names if parent else ()), *own), frozen)
-        if parent is not None:
-            spec.defaults.update(parent.defaults)
-            spec.factories.update(parent.factories)
+        defaults = dict(parent.defaults) if parent else {}
+        factories = dict(parent.factories) if parent else {}
         shown, compared = list(parent.shown if parent else ()), list(parent.compared if parent else ())
         for n in own:
             value = ns.pop(n, _MISSING)  # a class attribute of a slot's name is not allowed
@@ -240,16 +246,16 @@ class _RecordMeta(type):
             if isinstance(value, _Field):
                 show, compare = value.repr, value.compare
                 if value.factory is not None:
-                    spec.factories[n] = value.factory
+                    factories[n] = value.factory
                 value = value.default
             if value is not _MISSING:
-                spec.defaults[n] = value
+                defaults[n] = value
             if show:
                 shown.append(n)
             if compare:
                 compared.append(n)
-        spec.shown, spec.compared = tuple(shown), tuple(compared)
-        spec.values, spec.key = _tuple_of(spec.names), _tuple_of(spec.compared)
+        names = (*(parent.names if parent else ()), *own)
+        spec = _Spec(names, frozen, defaults, factories, tuple(shown), tuple(compared))
         seen_default = False
         for n in spec.names:
             has_default = n in spec.defaults or n in spec.factories

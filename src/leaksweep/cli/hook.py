@@ -1,9 +1,5 @@
 """``leaksweep staged``, the pre-commit hook: what it runs, and a fast path to it.
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see records.py)
-if TYPE_CHECKING:
-    from typing import Any
-
 The hook runs on every commit, so what it costs is mostly Python starting and importing. Its
 usual invocations (``staged``, ``staged -q``, ``staged --config FILE``...) are parsed here without
 click; anything this parser does not know (``--help``, ``--report``, ``--opt=value``, a typo)
@@ -22,6 +18,7 @@ from leaksweep.cli.settings import (
     make_detector,
     pop_settings,
     report,
+    rule_cache,
     scan_with_progress,
 )
 from leaksweep.errors import EXIT_CLEAN
@@ -146,17 +143,15 @@ def nothing(settings: ScanSettings, mode: str, message: str) -> int:
 def run_staged(settings: ScanSettings) -> int:
     """Scan what ``git commit`` would record; exit 1 (findings) blocks the commit."""
     from leaksweep import git
-    from leaksweep.cache import default_directory
     from leaksweep.sources.staged import iter_staged, staged_files
 
-    if not settings.no_cache:
-        git.remember_checked_gits(default_directory())
+    cache = rule_cache(settings)  # first: it also knows the gits already checked
     files = staged_files()
     if not files:
         return nothing(settings, "staged", "nothing staged: nothing to scan.")
     with git.CatFile() as cat:
         cat.start()  # git starts up on another core while this one reads the rules
-        detector = make_detector(settings, repeated=True)
+        detector = make_detector(settings, cache, repeated=True)
         items = iter_staged(files, settings.max_file_size, settings.exclude, cat=cat)
         result = scan_with_progress(items, detector, settings, mode="staged")
     code = report(result, settings)

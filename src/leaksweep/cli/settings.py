@@ -133,6 +133,8 @@ def load_selected_rules(
 
 
 def rule_cache(settings: ScanSettings) -> RuleCache:
+    """The user cache for a scan with these settings: its rules, and (for git) the record of the
+    gits that passed the version check, so that the first git command needs no ``git --version``."""
     directory = default_directory()
     if not settings.no_cache:
         from leaksweep import git

@@ -149,7 +149,7 @@ def iter_paths(
     deferred: bool = False,
 ) -> Iterator[SourceItem | FileWork]:
     """Targets for files and folders named on the command line (not ``-``); with ``deferred``,
-    the files in folders as FileWork, for whoever scans them to read (:func:`read_work`)."""
+    FileWork instead, for whoever scans them to read (:func:`read_work`)."""
     cwd = Path.cwd() if cwd is None else cwd
     excludes = tuple(exclude)
     seen: set[str] = set()
@@ -179,7 +179,7 @@ def iter_paths(
             if key in seen:
                 continue
             seen.add(key)
-            if deferred and path is not absolute:
+            if deferred:
                 try:
                     size = path.lstat().st_size
                 except OSError:
