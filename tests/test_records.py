@@ -164,8 +164,10 @@ def test_class_definition_errors() -> None:
 
 def test_the_value_classes_do_not_import_dataclasses() -> None:
     probe = (
-        "import sys, leaksweep.model, leaksweep.rules, leaksweep.detector\n"
-        "print('dataclasses' in sys.modules)"
+        "import sys\n"
+        "before = set(sys.modules)\n"  # a site-packages .pth file may have imported it already
+        "import leaksweep.model, leaksweep.rules, leaksweep.detector\n"
+        "print('dataclasses' in set(sys.modules) - before)"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
