@@ -141,3 +141,17 @@ def test_encoded_runs_without_the_regex_module_loaded(monkeypatch: pytest.Monkey
     monkeypatch.delitem(sys.modules, "regex")
     assert [(r.start, r.end, r.text) for r in encoded_runs(text)] == loaded
     assert "regex" not in sys.modules  # the search did not import it
+
+
+def test_the_memo_keeps_only_short_runs() -> None:
+    """A history of embedded images (data: URIs) holds thousands of long distinct runs that
+    decode to nothing: remembered, they would make the memo gigabytes. Short ones are kept."""
+    images = [base64.b64encode(bytes([n % 251, 0xFF, 0x00]) * 400).decode() for n in range(30)]
+    text = "\n".join(f'<img src="data:image/png;base64,{image}">' for image in images)
+    text += "\nassert_called_once_with_arguments = 1\n"
+    memo: dict[bytes, str | None] = {}
+    assert list(encoded_runs(text, memo)) == []
+    assert list(memo) == [b"assert_called_once_with_arguments"]
+    assert max(map(len, images)) > decoding.MEMO_RUN
+    # The same text again: the long runs are decided again, with the same result.
+    assert list(encoded_runs(text, memo)) == []

@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 MIN_BASE64 = 20
 MAX_RUN = 64 * 1024
 MAX_RUNS = 5000
+# Only runs up to this long are remembered. Identifiers are far shorter, and the memo holds tens
+# of thousands of runs: at MAX_RUN each, a history of embedded images (data: URIs, one long
+# base64 run each) would make it gigabytes. A longer run costs its decoding each time it is met,
+# little beside reading it.
+MEMO_RUN = 256
 
 # The candidate runs are what ``[A-Za-z0-9+/_-]{20,}={0,2}`` finds (the alphabet decides standard
 # or URL-safe base64), found at memory speed: the text's bytes mapped to "a" (alphabet) or " " (any
@@ -160,7 +165,9 @@ def _base64_runs(data: bytes, seen: dict[bytes, str | None]) -> Iterator[tuple[i
         if decoded is None:  # the usual case: an identifier met before
             continue
         if decoded is _UNSEEN:
-            decoded = seen[run] = _base64_text(run)  # identifiers repeat: decide each once
+            decoded = _base64_text(run)
+            if end - start <= MEMO_RUN:  # identifiers repeat: decide each once
+                seen[run] = decoded
             if decoded is None:
                 continue
         yield start, end, decoded

@@ -38,7 +38,8 @@ else:
 
     T = None
 
-# How many base64 runs' decodings a detector remembers (about 100 bytes each).
+# How many base64 runs' decodings a detector remembers (runs of at most decoding.MEMO_RUN bytes:
+# about 30 MB at most, with their decodings).
 DECODED_MEMO = 50_000
 
 # How many paths' sets of applicable rules a detector remembers.
