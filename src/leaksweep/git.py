@@ -665,6 +665,24 @@ def reachable_objects(rev_args: Sequence[str], cwd: str | Path | None = None) ->
             yield ListedObject(absent, "missing", 0, paths.get(absent, ""))
 
 
+def storage_order(cwd: str | Path | None = None) -> Iterator[str]:
+    """The name of every object in the repository in the order git stores them: the loose objects
+    (git 2.39 lists them first), then pack by pack, each in its own order. No object is read.
+
+    An audit's readers take their blobs in this order: a delta is then mostly read just after
+    the object it is based on, which git's delta-base cache still holds. Measured on a 192 MB
+    pack (21,526 blobs read by two cat-files taking alternate chunks): 4.3-4.6 CPU-seconds of
+    git in pack order, 5.9-6.2 in rev-list's order, 5.4 for one reader in rev-list's order."""
+    proc = _Process(["cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objectname)"], cwd)
+    finished = False
+    try:
+        for line in _split(proc.stdout, b"\n"):
+            yield _text(line)
+        finished = True
+    finally:
+        proc.finish(check=finished)
+
+
 def _object_paths(rev_args: Sequence[str], oids: set[str], cwd: str | Path | None) -> dict[str, str]:
     """A path each of ``oids`` has in the history, so a damaged or unfetched blob is reported by
     its file name. A second walk over the commits' changes (trees only, no blob is read), made

@@ -9,11 +9,12 @@ by ``provenance`` for the few blobs that had findings.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from leaksweep import git
-from leaksweep.errors import LeaksweepError
+from leaksweep.errors import GitError, LeaksweepError
 from leaksweep.globs import match_path
 from leaksweep.model import Skipped, Target
 from leaksweep.records import Record
@@ -80,7 +81,7 @@ class History:
                 yield Skipped(path, too_large(obj.size, max_size), obj.oid)
             else:
                 wanted.setdefault(obj.oid, BlobWork(obj.oid, path, obj.size))
-        yield from wanted.values()
+        yield from _stored_order(wanted, self.cwd)
 
     def items(self, max_size: int, exclude: Iterable[str] = ()) -> Iterator[SourceItem]:
         work: list[BlobWork] = []
@@ -96,6 +97,20 @@ class History:
                 yield Skipped(paths[oid], git.unreadable_reason(oid, errors.get(oid)), oid, damaged=True)
             else:
                 yield Target(path=paths[oid], content=content, blob=oid, origin="history")
+
+
+def _stored_order(wanted: dict[str, BlobWork], cwd: str | Path | None) -> list[BlobWork]:
+    """The work in the order git stores the blobs (see git.storage_order: the readers inflate a
+    third less), whatever git could not list after it in the order rev-list found them. A
+    failure to list costs only the order, never a blob."""
+    ordered: list[BlobWork] = []
+    with contextlib.suppress(GitError):
+        for oid in git.storage_order(cwd):
+            work = wanted.pop(oid, None)
+            if work is not None:
+                ordered.append(work)
+    ordered.extend(wanted.values())
+    return ordered
 
 
 class BlobWork(Record):
