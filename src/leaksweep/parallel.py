@@ -78,7 +78,11 @@ def _size(item: Work) -> int:
 # of delta bases, 1 GB pack windows). Measured on a delta-packed history (192 MB pack, two readers
 # of its 21,526 blobs): a 32 MB delta-base cache instead of 64 MB took the two cat-files from about
 # 160 MB to 100 MB for some 4% more of git's CPU time (0.3 s of a 28 CPU-second audit); with
-# 64 MB the scan was the audit's peak (about 305 MB). Given with ``-c`` after git.SAFE_CONFIG.
+# 64 MB the scan was the audit's peak (about 305 MB). Since audits read in storage order (which
+# keeps those caches fuller) the two cat-files reach about 109 MB at the audit's peak, against 84
+# in rev-list's order; 16 MB of delta bases would take the peak from 262 MB to 227 (`--no-cache`,
+# benchmarks/memory.py) for about 2% more CPU time: the target is met either way, speed is not,
+# so 32 MB stays. Given with ``-c`` after git.SAFE_CONFIG.
 READER_CACHES = (
     "core.packedGitWindowSize=8m",
     "core.packedGitLimit=32m",
