@@ -207,9 +207,9 @@ def test_the_listing_leaves_no_git_running(repo: Repo, monkeypatch: pytest.Monke
 
 
 def test_blobs_are_listed_in_the_order_git_stores_them(repo: Repo) -> None:
-    """Readers inflate a third less when a delta comes right after its base (git.storage_order):
-    every blob is listed once, in the order git lists the objects it has (loose ones, then each
-    pack in its order)."""
+    """Readers inflate about a quarter less when a delta comes right after its base
+    (git.storage_order): every blob is listed once, in the order git lists the objects it has
+    (loose ones, then each pack in its order)."""
     from leaksweep.sources.history import BlobWork, History
 
     for n in range(6):

@@ -365,8 +365,8 @@ def test_encoded_runs_match_their_definition(text: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(RUN_PIECES, max_size=8).map("".join), min_size=2, max_size=5))
 def test_one_memo_across_texts_changes_no_result(texts: list[str]) -> None:
-    """The memo keys a run by its body, without its "=": a body decided in one text and met in
-    another with different padding (or none) must decode as its definition says there."""
+    """One detector's memo serves every file it scans: a run decided in one text (or one too long
+    to be remembered) and met again in another must decode there as its definition says."""
     from leaksweep.decoding import encoded_runs
 
     memo: dict[bytes, str | None] = {}

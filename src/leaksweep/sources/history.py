@@ -100,9 +100,9 @@ class History:
 
 
 def _stored_order(wanted: dict[str, BlobWork], cwd: str | Path | None) -> list[BlobWork]:
-    """The work in the order git stores the blobs (see git.storage_order: the readers inflate a
-    third less), whatever git could not list after it in the order rev-list found them. A
-    failure to list costs only the order, never a blob."""
+    """The work in the order git stores the blobs (see git.storage_order: the readers inflate
+    about a quarter less), whatever git could not list after it in the order rev-list found
+    them. A failure to list costs only the order, never a blob."""
     ordered: list[BlobWork] = []
     with contextlib.suppress(GitError):
         for oid in git.storage_order(cwd):
