@@ -184,9 +184,13 @@ def test_awkward_paths_are_reported_exactly(repo: Repo, pack: Path) -> None:
 
 def test_the_listing_leaves_no_git_running(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     """rev-list and cat-file --batch-check have exited once the blobs are listed: the workers (each
-    with its own cat-file) start after that, so the two phases' memory never adds up."""
+    with its own cat-file) start after that, so the two phases' memory never adds up. The storage
+    order's listing is stopped once every blob to scan has been seen."""
     from leaksweep import git
+    from leaksweep.sources import history
     from leaksweep.sources.history import BlobWork, History
+
+    monkeypatch.setattr(history, "STORAGE_ORDER_MIN", 0)
 
     for n in range(3):
         repo.commit(f"c{n}", **{f"f{n}.txt": f"{n}\n", "shared.txt": f"v{n}\n"})
@@ -206,17 +210,27 @@ def test_the_listing_leaves_no_git_running(repo: Repo, monkeypatch: pytest.Monke
     assert all(p.returncode is not None for p in walks)
 
 
-def test_blobs_are_listed_in_the_order_git_stores_them(repo: Repo) -> None:
+def test_blobs_are_listed_in_the_order_git_stores_them(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     """Readers inflate about a quarter less when a delta comes right after its base
     (git.storage_order): every blob is listed once, in the order git lists the objects it has
     (loose ones, then each pack in its order)."""
+    from leaksweep import git
+    from leaksweep.sources import history
     from leaksweep.sources.history import BlobWork, History
 
     for n in range(6):
         repo.commit(f"c{n}", **{"app.py": "x = 1\n" * 50 + f"y = {n}\n", f"f{n}.txt": f"{n}\n"})
     repo.git("gc", "-q")
     repo.commit("loose", **{"app.py": "x = 2\n", "late.txt": "late\n"})
-    work = [w for w in History(cwd=repo.path).listing(1_000_000) if isinstance(w, BlobWork)]
+
+    def listed() -> list[BlobWork]:
+        return [w for w in History(cwd=repo.path).listing(1_000_000) if isinstance(w, BlobWork)]
+
+    # A small audit keeps rev-list's order (listing every object's name would cost more).
+    walked = [o.oid for o in git.reachable_objects(["--all"], repo.path) if o.kind == "blob"]
+    assert [w.oid for w in listed()] == list(dict.fromkeys(walked))
+    monkeypatch.setattr(history, "STORAGE_ORDER_MIN", 0)
+    work = listed()
     stored = [
         line.split()[0]
         for line in repo.git(
@@ -229,11 +243,15 @@ def test_blobs_are_listed_in_the_order_git_stores_them(repo: Repo) -> None:
     assert len(work) == len({w.oid for w in work}) == 14
 
 
-def test_without_a_storage_order_every_blob_is_still_listed(tmp_path: Path) -> None:
+def test_without_a_storage_order_every_blob_is_still_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The order is only an optimisation: if git cannot list the objects, the work comes in the
     order rev-list found it, all of it."""
+    from leaksweep.sources import history
     from leaksweep.sources.history import BlobWork, _stored_order
 
+    monkeypatch.setattr(history, "STORAGE_ORDER_MIN", 0)
     wanted = {oid: BlobWork(oid, f"p{oid}", 1) for oid in ("b" * 40, "a" * 40, "c" * 40)}
     ordered = _stored_order(dict(wanted), tmp_path)  # not a repository: git fails
     assert ordered == list(wanted.values())

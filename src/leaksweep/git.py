@@ -13,7 +13,7 @@ import contextlib
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from leaksweep.errors import GitError, LeaksweepError
@@ -665,7 +665,7 @@ def reachable_objects(rev_args: Sequence[str], cwd: str | Path | None = None) ->
             yield ListedObject(absent, "missing", 0, paths.get(absent, ""))
 
 
-def storage_order(cwd: str | Path | None = None) -> Iterator[str]:
+def storage_order(cwd: str | Path | None = None) -> Generator[str, None, None]:
     """The name of every object in the repository in the order git stores them: the loose objects
     (git 2.39 lists them first), then pack by pack, each in its own order. No object is read.
 
