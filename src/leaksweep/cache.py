@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from leaksweep import __version__
-from leaksweep.fileio import stamp
+from leaksweep.fileio import stamp, stat_stamp
 
 try:
     # ``hashlib`` loads OpenSSL whatever hash is asked of it, a tenth of the pre-commit hook's
@@ -129,8 +129,9 @@ def _identity(path: Path) -> str | bytes:
     Timestamps are coarse, though (a few milliseconds on Linux), so two writes in quick succession
     can leave the same times: a file changed in the last few seconds is read and hashed instead,
     the way git treats a "racily clean" file."""
-    if time.time() - path.stat().st_ctime > SETTLED_SECONDS:
-        return f"stat:{stamp(path)}"
+    info = path.stat()
+    if time.time() - info.st_ctime > SETTLED_SECONDS:
+        return f"stat:{stat_stamp(info)}"
     return path.read_bytes()
 
 

@@ -66,5 +66,9 @@ def stamp(path: str | Path) -> str:
     """A file's identity from its metadata, following symlinks (what is read or run): device,
     inode, size, modification and change times. Replacing, upgrading or writing the file changes
     it; nothing can set a change time back. Raises OSError when the file cannot be examined."""
-    info = os.stat(path)
+    return stat_stamp(os.stat(path))
+
+
+def stat_stamp(info: os.stat_result) -> str:
+    """:func:`stamp` of a file already examined."""
     return f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"

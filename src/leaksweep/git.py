@@ -114,11 +114,19 @@ def _identity(exe: str) -> str:
     return f"{exe}\0{stamp(exe)}"
 
 
+def _known(memo: Path) -> list[str]:
+    """The gits ``memo`` lists (none when it does not exist); OSError when it cannot be read."""
+    try:
+        return [line for line in memo.read_text("utf-8", "surrogateescape").split("\n") if line]
+    except FileNotFoundError:
+        return []
+
+
 def _remembered(exe: str) -> bool:
     if not _memos:
         return False
     try:
-        return _identity(exe) in _memos[0].read_text("utf-8", "surrogateescape").split("\n")
+        return _identity(exe) in _known(_memos[0])
     except (OSError, ValueError):
         return False
 
@@ -128,8 +136,7 @@ def _remember(exe: str) -> None:
         return
     memo = _memos[0]
     try:
-        known = memo.read_text("utf-8", "surrogateescape").split("\n") if memo.exists() else []
-        kept = [line for line in known if line][-(MEMO_LINES - 1) :]
+        kept = _known(memo)[-(MEMO_LINES - 1) :]
         memo.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with atomic_text(memo) as out:
             out.write("".join(f"{line}\n" for line in [*kept, _identity(exe)]))

@@ -95,9 +95,13 @@ def _field_names(annotations: dict[str, Any]) -> list[str]:
     return [n for n, a in annotations.items() if "ClassVar" not in str(a)]
 
 
-def _spec(obj: object) -> _Spec:
-    spec: _Spec = type(obj).__dict__["__record__"]
+def _class_spec(cls: type) -> _Spec:
+    spec: _Spec = cls.__dict__["__record__"]  # each record class's own, never a parent's
     return spec
+
+
+def _spec(obj: object) -> _Spec:
+    return _class_spec(type(obj))
 
 
 # Generating a constructor costs about as much as some dozens of instances made without one, so
@@ -109,7 +113,7 @@ GENERATE_AFTER = 8
 
 def _first_init(self: Any, *args: Any, **kwargs: Any) -> None:
     cls = type(self)
-    spec: _Spec = cls.__dict__["__record__"]
+    spec = _class_spec(cls)
     if spec.built < GENERATE_AFTER:
         spec.built += 1
         _bind(self, spec, args, kwargs)
@@ -152,7 +156,7 @@ def _bind(self: Any, spec: _Spec, args: tuple[Any, ...], kwargs: dict[str, Any])
 
 
 def _make_init(cls: type) -> Callable[..., None]:
-    spec: _Spec = cls.__dict__["__record__"]
+    spec = _class_spec(cls)
     glob: dict[str, Any] = {"_FACTORY": _MISSING}
     params, body = [], []
     for i, n in enumerate(spec.names):
@@ -291,9 +295,7 @@ class Record(metaclass=_RecordMeta):
 
 def fields(record: object) -> tuple[str, ...]:
     """The field names of a record class or instance, in order."""
-    cls = record if isinstance(record, type) else type(record)
-    spec: _Spec = cls.__dict__["__record__"]
-    return spec.names
+    return _class_spec(record if isinstance(record, type) else type(record)).names
 
 
 def values(record: object) -> tuple[Any, ...]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from leaksweep import git
 from leaksweep.errors import GitError, LeaksweepError
 from leaksweep.globs import match_path
-from leaksweep.model import Skipped, Target
+from leaksweep.model import Skipped
 from leaksweep.records import Record
 from leaksweep.sources import SourceItem
 from leaksweep.sources.gitblob import BlobReader, too_large
@@ -67,7 +67,8 @@ class History:
 
     def listing(self, max_size: int, exclude: Iterable[str] = ()) -> Iterator[Skipped | BlobWork]:
         """The blobs to scan, without reading them: what cannot be scanned comes first (as
-        Skipped), then every blob to read, in the order rev-list found them."""
+        Skipped), then every blob to read, each under the first path rev-list saw it at, in the
+        order git stores them (:func:`_stored_order`)."""
         excludes = tuple(exclude)
         since = [f"--since={self.since}"] if self.since else []
         wanted: dict[str, BlobWork] = {}
@@ -82,21 +83,6 @@ class History:
             else:
                 wanted.setdefault(obj.oid, BlobWork(obj.oid, path, obj.size))
         yield from _stored_order(wanted, self.cwd)
-
-    def items(self, max_size: int, exclude: Iterable[str] = ()) -> Iterator[SourceItem]:
-        work: list[BlobWork] = []
-        for item in self.listing(max_size, exclude):
-            if isinstance(item, Skipped):
-                yield item
-            else:
-                work.append(item)
-        paths = {w.oid: w.path for w in work}
-        errors: dict[str, str] = {}
-        for oid, content in git.read_blobs(paths, self.cwd, errors):
-            if content is None:
-                yield Skipped(paths[oid], git.unreadable_reason(oid, errors.get(oid)), oid, damaged=True)
-            else:
-                yield Target(path=paths[oid], content=content, blob=oid, origin="history")
 
 
 # Below this many blobs an audit keeps rev-list's order: listing the storage order reads the name
@@ -132,7 +118,4 @@ class BlobWork(Record):
 
 
 def read_blob(work: BlobWork, reader: BlobReader) -> SourceItem:
-    content = reader.version(work.path, work.oid)
-    if isinstance(content, Skipped):
-        return content
-    return Target(path=work.path, content=content, blob=work.oid, origin="history")
+    return reader.target(work.path, work.oid, (), "history")
